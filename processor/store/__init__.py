@@ -1,0 +1,1 @@
+"""The event store: SQLAlchemy models, queries and migrations (SQLite by default, PostgreSQL in production)."""

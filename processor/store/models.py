@@ -1,0 +1,183 @@
+"""The store's tables: events and their attempts, the idempotency ledger, sites and what we watch."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class EventStatus(enum.StrEnum):
+    """Where an event is in its life; see the README's status table."""
+
+    RECEIVED = "received"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DEAD = "dead"
+    IGNORED = "ignored"
+    SKIPPED = "skipped"
+
+
+FINISHED_STATUSES = (EventStatus.SUCCEEDED, EventStatus.IGNORED, EventStatus.SKIPPED)
+PENDING_STATUSES = (EventStatus.RECEIVED, EventStatus.QUEUED, EventStatus.PROCESSING)
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias, so it autoincrements) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; SQLite keeps them naive, so they are re-tagged on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        if value is not None and dialect.name == "sqlite":
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+
+
+class Event(Base):
+    """One Wix webhook (or watcher observation), with the evidence it arrived with."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    wix_event_id: Mapped[str] = mapped_column(String(200), unique=True)
+    event_type: Mapped[str] = mapped_column(String(200), index=True)
+    source: Mapped[str] = mapped_column(String(20), default="wix")
+    instance_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    entity_id: Mapped[str | None] = mapped_column(String(200))
+    entity_sequence: Mapped[int | None] = mapped_column(BigInteger)
+    event_time: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default=EventStatus.RECEIVED)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    attempts: Mapped[list[Attempt]] = relationship(
+        back_populates="event", order_by="Attempt.number", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_events_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_events_status_updated", "status", "updated_at"),
+        Index("ix_events_received_at", "received_at"),
+    )
+
+
+class Attempt(Base):
+    """One processing run of an event: when, how it ended, and why."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(200))
+
+    event: Mapped[Event] = relationship(back_populates="attempts")
+
+
+class LedgerEntry(Base):
+    """A side effect that happened (or is happening) once, keyed by what it changes."""
+
+    __tablename__ = "ledger"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))  # pending | done
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    result: Mapped[dict[str, Any] | None]
+
+
+class Site(Base):
+    """A Wix site (app instance) we serve: installed by AppInstalled, or WIX_SITE_ID."""
+
+    __tablename__ = "sites"
+
+    instance_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="installed")  # installed | removed
+    installed_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+    meetings_service_id: Mapped[str | None] = mapped_column(String(100))
+    booking_page_url: Mapped[str | None] = mapped_column(Text)
+    schedule_id: Mapped[str | None] = mapped_column(String(100))
+    booking_policy_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any] | None]
+
+
+class CalendarConnectionState(Base):
+    """The calendar watcher's memory: the last status seen of each external calendar connection."""
+
+    __tablename__ = "calendar_connections"
+
+    connection_id: Mapped[str] = mapped_column(String(500), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(100), index=True)
+    schedule_id: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(30))
+    error_reason: Mapped[str | None] = mapped_column(String(60))
+    status_since: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    missing_count: Mapped[int] = mapped_column(Integer, default=0)
+    connection: Mapped[dict[str, Any] | None]
+
+
+class DeactivatedLink(Base):
+    """A scheduling link this processor turned off, so recovery reactivates only those."""
+
+    __tablename__ = "deactivated_links"
+
+    service_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(100), index=True)
+    schedule_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    connection_id: Mapped[str | None] = mapped_column(String(500))
+    reason: Mapped[str | None] = mapped_column(Text)
+    deactivated_at: Mapped[datetime]
+
+
+class WixToken(Base):
+    """An OAuth access token per app instance, shared by every process until shortly before expiry."""
+
+    __tablename__ = "wix_tokens"
+
+    instance_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    fetched_at: Mapped[datetime]
