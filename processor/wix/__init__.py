@@ -1,0 +1,38 @@
+"""Typed clients for the Wix REST APIs the processor uses; imports config and httpx, never store."""
+
+from processor.wix.auth import ApiKeyAuth, InstanceTokenAuth, MemoryTokenCache, TokenCache
+from processor.wix.client import WixClient, WixNotConfiguredError, make_wix_client
+from processor.wix.errors import (
+    WixConflictError,
+    WixError,
+    WixNotFoundError,
+    WixPermissionError,
+    WixPreconditionError,
+    WixRateLimitedError,
+    WixRejectedError,
+    WixUnavailableError,
+    WixValidationError,
+    parse_retry_after,
+)
+from processor.wix.services import MEETINGS_APP_ID
+
+__all__ = [
+    "MEETINGS_APP_ID",
+    "ApiKeyAuth",
+    "InstanceTokenAuth",
+    "MemoryTokenCache",
+    "TokenCache",
+    "WixClient",
+    "WixConflictError",
+    "WixError",
+    "WixNotConfiguredError",
+    "WixNotFoundError",
+    "WixPermissionError",
+    "WixPreconditionError",
+    "WixRateLimitedError",
+    "WixRejectedError",
+    "WixUnavailableError",
+    "WixValidationError",
+    "make_wix_client",
+    "parse_retry_after",
+]

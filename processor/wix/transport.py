@@ -1,0 +1,93 @@
+"""One pooled httpx.Client per process, and the call that turns a Wix answer into JSON or a WixError."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import httpx
+import structlog
+
+from processor.wix.errors import WixError, WixUnavailableError, error_from_response
+from processor.wix.limiter import RateLimiter
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+POOL_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+
+log = structlog.get_logger()
+
+_clients: dict[tuple[int, str], httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+Params = dict[str, Any] | list[tuple[str, Any]] | None
+
+
+def shared_http_client(base_url: str) -> httpx.Client:
+    """The process's pooled client for one base URL (a forked child gets its own)."""
+    key = (os.getpid(), base_url.rstrip("/"))
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None or client.is_closed:
+            client = _clients[key] = httpx.Client(
+                base_url=key[1], timeout=DEFAULT_TIMEOUT, limits=POOL_LIMITS
+            )
+        return client
+
+
+class WixTransport:
+    """Sends one site's calls: rate limit, auth, timeout, error mapping."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        auth: httpx.Auth,
+        limiter: RateLimiter,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.http = http
+        self.auth = auth
+        self.limiter = limiter
+        self.timeout = timeout
+
+    def call(self, method: str, path: str, *, json: Any = None, params: Params = None) -> dict[str, Any]:
+        """Send one request; the decoded JSON object on 2xx, else raise the typed WixError."""
+        self.limiter.acquire()
+        try:
+            response = self.http.request(
+                method, path, json=json, params=params, auth=self.auth, timeout=self.timeout
+            )
+        except httpx.TimeoutException as exc:
+            log.warning("wix.call_timed_out", method=method, path=path, error=type(exc).__name__)
+            raise WixUnavailableError(f"{method} {path}: timed out ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            log.warning("wix.call_unreachable", method=method, path=path, error=type(exc).__name__)
+            raise WixUnavailableError(f"{method} {path}: {type(exc).__name__}") from None
+        if response.is_success:
+            return _json_object(response, method, path)
+        error = error_from_response(response)
+        log.warning(
+            "wix.call_failed",
+            method=method,
+            path=path,
+            status=error.status,
+            code=error.code,
+            error_class=type(error).__name__,
+            wix_request_id=error.request_id,
+        )
+        raise error
+
+
+def _json_object(response: httpx.Response, method: str, path: str) -> dict[str, Any]:
+    if not response.content:
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        raise WixError(
+            f"{method} {path}: answer is not JSON",
+            status=response.status_code,
+            request_id=response.headers.get("x-wix-request-id"),
+        ) from None
+    return body if isinstance(body, dict) else {"value": body}
