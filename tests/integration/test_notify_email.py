@@ -1,0 +1,143 @@
+"""Mail through a real SMTP server: MIME shape on the wire, refusals and outages typed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+import structlog
+from icalendar import Calendar
+from structlog.testing import capture_logs
+
+from tests.fixtures.smtp import free_port
+from workers.notify import email
+from workers.notify.email import (
+    Mailer,
+    NotifyRejectedError,
+    NotifyUnavailableError,
+    SmtpTarget,
+)
+from workers.notify.messages import MeetingDetails, booking_canceled_for_host, booking_created_for_host
+
+MEETING = MeetingDetails(
+    booking_id="bk-42",
+    revision=7,
+    service_name="Intro call",
+    start_utc=datetime(2025, 5, 21, 7, 0, tzinfo=UTC),
+    end_utc=datetime(2025, 5, 21, 7, 30, tzinfo=UTC),
+    host_name="Hana Höst",
+    host_email="hana@example.com",
+    host_time_zone="Europe/Berlin",
+    customer_name="Carl <Customer>",
+    customer_email="carl@example.com",
+    customer_phone="+1 555 0100",
+    booking_page_url="https://example.wixsite.com/site/book/intro",
+)
+
+
+@pytest.fixture
+def logs(monkeypatch):
+    """Log entries of workers.notify.email (a fresh logger, so cached configuration can't hide them)."""
+    with capture_logs() as captured:
+        monkeypatch.setattr(email, "log", structlog.get_logger())
+        yield captured
+
+
+def mailer_for(url: str, **kwargs: object) -> Mailer:
+    return Mailer(SmtpTarget.from_url(url), sender="meetings@example.com", **kwargs)  # type: ignore[arg-type]
+
+
+def test_host_gets_text_html_and_a_request_ics(smtp_sink):
+    sent = mailer_for(smtp_sink.url).send(booking_created_for_host(MEETING))
+
+    (message,) = smtp_sink.wait_for(1)
+    assert sent is True
+    assert smtp_sink.envelopes[0].rcpt_tos == ("hana@example.com",)
+    assert message["To"] == "hana@example.com"
+    assert message["Subject"].startswith("New booking: Intro call with Carl <Customer>")
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert "09:00-09:30 CEST (Europe/Berlin)" in text.get_content()
+    assert "Carl &lt;Customer&gt;" in html.get_content()
+    (ics,) = message.iter_attachments()
+    assert ics.get_content_type() == "text/calendar"
+    assert ics.get_param("method") == "REQUEST"
+    assert ics.get_param("charset") == "utf-8"
+    assert ics.get_filename() == "meeting.ics"
+    calendar = Calendar.from_ical(ics.get_payload(decode=True))
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == "bk-42@wix-meetings-processor"
+    assert int(event["SEQUENCE"]) == 7
+
+
+def test_cancellation_carries_a_cancel_ics(smtp_sink):
+    mailer_for(smtp_sink.url).send(booking_canceled_for_host(MEETING))
+
+    (message,) = smtp_sink.wait_for(1)
+    (ics,) = message.iter_attachments()
+    assert ics.get_param("method") == "CANCEL"
+    assert str(Calendar.from_ical(ics.get_payload(decode=True))["METHOD"]) == "CANCEL"
+
+
+def test_missing_host_address_uses_the_fallback(smtp_sink):
+    mailer = mailer_for(smtp_sink.url, fallback_to="ops@example.com")
+
+    mailer.send(booking_created_for_host(replace(MEETING, host_email=None)))
+
+    smtp_sink.wait_for(1)
+    assert smtp_sink.envelopes[0].rcpt_tos == ("ops@example.com",)
+
+
+def test_permanently_refused_recipient_is_rejected_without_naming_it(smtp_sink):
+    smtp_sink.refuse("hana@example.com", "550 5.1.1 <hana@example.com> unknown")
+
+    with pytest.raises(NotifyRejectedError) as raised:
+        mailer_for(smtp_sink.url).send(booking_created_for_host(MEETING))
+
+    assert "550" in str(raised.value)
+    assert "example.com" not in str(raised.value)
+    assert smtp_sink.messages == []
+
+
+def test_temporarily_refused_recipient_is_unavailable(smtp_sink):
+    smtp_sink.refuse("hana@example.com", "450 4.2.1 try later")
+
+    with pytest.raises(NotifyUnavailableError, match="450"):
+        mailer_for(smtp_sink.url).send(booking_created_for_host(MEETING))
+
+
+def test_unreachable_server_is_unavailable():
+    mailer = mailer_for(f"smtp://127.0.0.1:{free_port()}")
+
+    with pytest.raises(NotifyUnavailableError):
+        mailer.send(booking_created_for_host(MEETING))
+
+
+def test_logs_name_the_kind_and_booking_never_a_person(smtp_sink, logs):
+    mailer_for(smtp_sink.url).send(booking_created_for_host(MEETING))
+
+    assert logs == [
+        {"event": "email.sent", "kind": "booking_created", "booking_id": "bk-42", "log_level": "info"}
+    ]
+
+
+def test_sink_receives_mail_sent_from_another_process(smtp_sink):
+    script = (
+        "import smtplib, sys\n"
+        "from email.message import EmailMessage\n"
+        "from urllib.parse import urlsplit\n"
+        "url = urlsplit(sys.argv[1])\n"
+        "message = EmailMessage()\n"
+        "message['Subject'] = 'from a worker'\n"
+        "message.set_content('hi')\n"
+        "with smtplib.SMTP(url.hostname, url.port, timeout=10) as smtp:\n"
+        "    smtp.send_message(message, 'a@example.com', ['b@example.com'])\n"
+    )
+
+    subprocess.run([sys.executable, "-c", script, smtp_sink.url], check=True, timeout=30)
+
+    (message,) = smtp_sink.wait_for(1)
+    assert message["Subject"] == "from a worker"
