@@ -20,9 +20,7 @@ DEV_KEY_DIR = Path("var") / "dev-keys"
 DEV_PUBLIC_KEY = DEV_KEY_DIR / "public.pem"
 DEV_PRIVATE_KEY = DEV_KEY_DIR / "private.pem"
 
-_PEM_BLOCK = re.compile(
-    r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL
-)
+_PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
 
 
 class ConfigError(Exception):
@@ -83,19 +81,20 @@ def read_environment(env_file: str | os.PathLike[str] = ".env") -> dict[str, str
     return values
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read every setting once; raise ConfigError naming the first bad one."""
+def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool = True) -> Settings:
+    """Read every setting once; raise ConfigError naming the first bad one.
+
+    Only the receiver verifies webhooks: workers and ops commands pass `need_public_key=False`.
+    """
     env = read_environment() if env is None else env
     port = _positive_int(env, "PORT", default=8000)
     settings = Settings(
-        wix_public_keys=_public_keys(env),
+        wix_public_keys=_public_keys(env, required=need_public_key),
         wix_app_id=_optional(env, "WIX_APP_ID"),
         wix_app_secret=_optional(env, "WIX_APP_SECRET"),
         wix_api_key=_optional(env, "WIX_API_KEY"),
         wix_site_id=_optional(env, "WIX_SITE_ID"),
-        wix_api_base_url=_url(env, "WIX_API_BASE_URL", default=DEFAULT_WIX_API_BASE_URL).rstrip(
-            "/"
-        ),
+        wix_api_base_url=_url(env, "WIX_API_BASE_URL", default=DEFAULT_WIX_API_BASE_URL).rstrip("/"),
         database_url=_database_url(env),
         celery_broker_url=_broker_url(env),
         sweep_interval_seconds=_positive_int(env, "SWEEP_INTERVAL_SECONDS", default=15),
@@ -113,9 +112,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         refund_policy=_one_of(env, "REFUND_POLICY", REFUND_POLICIES, default="window"),
         meetings_deactivated_redirect_url=_optional_url(env, "MEETINGS_DEACTIVATED_REDIRECT_URL"),
         calendar_poll_seconds=_non_negative_int(env, "CALENDAR_POLL_SECONDS", default=300),
-        public_base_url=_url(
-            env, "PUBLIC_BASE_URL", default=f"http://127.0.0.1:{port}"
-        ).rstrip("/"),
+        public_base_url=_url(env, "PUBLIC_BASE_URL", default=f"http://127.0.0.1:{port}").rstrip("/"),
         port=port,
         log_format=_one_of(env, "LOG_FORMAT", LOG_FORMATS, default=_default_log_format()),
         web_workers=_positive_int(env, "WEB_WORKERS", default=2),
@@ -149,11 +146,13 @@ def _default_log_format() -> str:
     return "console" if sys.stderr.isatty() else "json"
 
 
-def _public_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+def _public_keys(env: Mapping[str, str], *, required: bool) -> tuple[str, ...]:
     raw = env.get("WIX_PUBLIC_KEY", "").strip()
     if not raw:
         if DEV_PUBLIC_KEY.is_file():
             raw = "@" + str(DEV_PUBLIC_KEY)
+        elif not required:
+            return ()
         else:
             raise ConfigError(
                 "WIX_PUBLIC_KEY: not set and no dev key found at "

@@ -33,13 +33,13 @@ def run_main(group: click.Group) -> None:
         sys.exit(EXIT_USAGE)
 
 
-def settings_from_context() -> Settings:
+def settings_from_context(*, need_public_key: bool = False) -> Settings:
     """Settings, loaded once per command invocation; a bad setting exits 2 naming it."""
     ctx = click.get_current_context()
     root = ctx.find_root()
     if "settings" not in root.meta:
         try:
-            root.meta["settings"] = load_settings()
+            root.meta["settings"] = load_settings(need_public_key=need_public_key)
         except ConfigError as exc:
             raise UsageError(f"configuration: {exc}") from exc
     settings: Settings = root.meta["settings"]
@@ -47,9 +47,7 @@ def settings_from_context() -> Settings:
 
 
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(
-        func
-    )
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(func)
 
 
 def site_option(func: Callable[..., Any]) -> Callable[..., Any]:

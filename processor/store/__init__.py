@@ -1,1 +1,1 @@
-"""The event store: SQLAlchemy models, queries and migrations (SQLite by default, PostgreSQL in production)."""
+"""The event store: models, queries and migrations (SQLite by default, PostgreSQL in production)."""

@@ -85,6 +85,8 @@ class Event(Base):
     next_attempt_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    # attempt_count when the event was last replayed: MAX_ATTEMPTS counts from here.
+    replay_base: Mapped[int] = mapped_column(Integer, default=0)
 
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="event", order_by="Attempt.number", cascade="all, delete-orphan"

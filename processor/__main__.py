@@ -1,0 +1,5 @@
+"""`python -m processor` is `wix-meetings`."""
+
+from processor.cli import main
+
+main()

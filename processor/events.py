@@ -1,0 +1,274 @@
+"""Verify a Wix webhook (an RS256 JWT) and decode its nested envelope into a WixEvent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+APP_INSTANCE_EVENT_TYPES = frozenset({"AppInstalled", "AppRemoved"})
+EVENT_BODY_KEYS = (
+    ("createdEvent", "entity"),
+    ("updatedEvent", "currentEntity"),
+    ("deletedEvent", "deletedEntity"),
+    ("actionEvent", "body"),
+)
+_MAX_ID_LENGTH = 200
+
+
+class WebhookRejectedError(Exception):
+    """A webhook we refuse; `reason` is a short, safe, machine-readable explanation."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidSignatureError(WebhookRejectedError):
+    """Bad signature, wrong algorithm, unknown key, expired or without `exp`: 401."""
+
+
+class MalformedEventError(WebhookRejectedError):
+    """Not a JWT, or an envelope not shaped as Wix documents it: 400."""
+
+
+@dataclass(frozen=True)
+class WixEvent:
+    """One decoded Wix event: the dispatch key, the ids we index on, and the whole envelope."""
+
+    wix_event_id: str
+    event_type: str
+    instance_id: str | None
+    entity_id: str | None
+    entity_sequence: int | None
+    event_time: datetime | None
+    payload: dict[str, Any]
+    source: str = "wix"
+    token_lifetime_seconds: int | None = field(default=None, compare=False)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Layer 3: the domain event (or app-instance data), parsed."""
+        data: dict[str, Any] = self.payload["data"]
+        return data
+
+    @property
+    def body(self) -> dict[str, Any] | None:
+        """The entity or action body, whichever of Wix's event kinds this is."""
+        return event_body(self.data)
+
+
+def load_public_keys(pems: Sequence[str]) -> list[RSAPublicKey]:
+    """Parse PEM public keys once, so verification does not re-parse per request."""
+    keys = []
+    for pem in pems:
+        key = load_pem_public_key(pem.encode())
+        if not isinstance(key, RSAPublicKey):
+            raise ValueError("not an RSA public key")
+        keys.append(key)
+    return keys
+
+
+def decode_webhook(raw: bytes, keys: Sequence[RSAPublicKey], *, leeway_seconds: int = 60) -> WixEvent:
+    """Verify `raw` against any of `keys` and decode the three layers; raise a WebhookRejectedError."""
+    token = _token_text(raw)
+    claims = _verified_claims(token, keys, leeway_seconds)
+    envelope = _json_object(claims.get("data"), "claims.data")
+    event_type = envelope.get("eventType")
+    if not isinstance(event_type, str) or not event_type or len(event_type) > _MAX_ID_LENGTH:
+        raise MalformedEventError("envelope.eventType missing or not a string")
+    instance_id = envelope.get("instanceId")
+    if instance_id is not None and (not isinstance(instance_id, str) or len(instance_id) > _MAX_ID_LENGTH):
+        raise MalformedEventError("envelope.instanceId is not a string")
+    data = _json_object(envelope.get("data"), "envelope.data")
+    payload: dict[str, Any] = {
+        "eventType": event_type,
+        "instanceId": instance_id,
+        "data": data,
+    }
+    if "identity" in envelope:
+        payload["identity"] = _identity(envelope["identity"])
+    if isinstance(envelope.get("accountInfo"), dict):
+        payload["accountInfo"] = envelope["accountInfo"]
+    lifetime = _lifetime(claims)
+    if event_type in APP_INSTANCE_EVENT_TYPES:
+        return _app_instance_event(token, event_type, instance_id, data, payload, lifetime)
+    return _domain_event(event_type, instance_id, data, payload, lifetime)
+
+
+def event_body(data: dict[str, Any]) -> dict[str, Any] | None:
+    """`entity`, `currentEntity`, `deletedEntity` or `body`, read as `<key>` else `<key>AsJson`."""
+    for kind, key in EVENT_BODY_KEYS:
+        container = data.get(kind)
+        if not isinstance(container, dict):
+            continue
+        value = container.get(key, container.get(key + "AsJson"))
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return None
+        return value if isinstance(value, dict) else None
+    return None
+
+
+def parse_event_time(value: Any) -> datetime | None:
+    """Wix's `eventTime` (up to 9 fraction digits, `Z`) as an aware datetime; None if unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    if "." in text:
+        head, _, rest = text.partition(".")
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = head + "." + rest[: min(digits, 6)] + rest[digits:]
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def token_hash_id(token: str) -> str:
+    """Dedupe key for events without an id: catches redeliveries of one token."""
+    return "jwt-sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _token_text(raw: bytes) -> str:
+    if not raw or not raw.strip():
+        raise MalformedEventError("empty body")
+    try:
+        token = raw.decode("ascii").strip()
+    except UnicodeDecodeError as exc:
+        raise MalformedEventError("body is not a JWT (non-ASCII bytes)") from exc
+    if token.count(".") != 2:
+        raise MalformedEventError("body is not a JWT (expected header.payload.signature)")
+    return token
+
+
+def _verified_claims(token: str, keys: Sequence[RSAPublicKey], leeway: int) -> dict[str, Any]:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError as exc:
+        raise MalformedEventError("body is not a JWT (unreadable header)") from exc
+    if header.get("alg") != "RS256":
+        raise InvalidSignatureError(f"algorithm {str(header.get('alg'))[:20]!r} is not RS256")
+    last_error = "no key configured"
+    for key in keys:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                leeway=leeway,
+                options={"require": ["exp"], "verify_aud": False, "verify_iss": False},
+            )
+            return claims
+        except jwt.InvalidSignatureError:
+            last_error = "signature does not match any configured key"
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidSignatureError("token expired") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise InvalidSignatureError(f"token has no {exc.claim!r} claim") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise InvalidSignatureError("token not yet valid (nbf/iat in the future)") from exc
+        except jwt.DecodeError as exc:
+            raise MalformedEventError("body is not a JWT (undecodable segments)") from exc
+        except jwt.InvalidTokenError as exc:
+            raise InvalidSignatureError(f"invalid token: {type(exc).__name__}") from exc
+    raise InvalidSignatureError(last_error)
+
+
+def _json_object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, str):
+        raise MalformedEventError(f"{where} is not a JSON string")
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise MalformedEventError(f"{where} is not valid JSON") from exc
+    if not isinstance(parsed, dict):
+        raise MalformedEventError(f"{where} is not a JSON object")
+    return parsed
+
+
+def _identity(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
+
+
+def _lifetime(claims: dict[str, Any]) -> int | None:
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if isinstance(exp, int | float) and isinstance(iat, int | float):
+        return int(exp - iat)
+    return None
+
+
+def _app_instance_event(
+    token: str,
+    event_type: str,
+    instance_id: str | None,
+    data: dict[str, Any],
+    payload: dict[str, Any],
+    lifetime: int | None,
+) -> WixEvent:
+    return WixEvent(
+        wix_event_id=token_hash_id(token),
+        event_type=event_type,
+        instance_id=instance_id,
+        entity_id=instance_id,
+        entity_sequence=None,
+        event_time=None,
+        payload=payload,
+        token_lifetime_seconds=lifetime,
+    )
+
+
+def _domain_event(
+    event_type: str,
+    instance_id: str | None,
+    data: dict[str, Any],
+    payload: dict[str, Any],
+    lifetime: int | None,
+) -> WixEvent:
+    event_id = data.get("id")
+    if not isinstance(event_id, str) or not event_id or len(event_id) > _MAX_ID_LENGTH:
+        raise MalformedEventError("event.id missing or not a string")
+    entity_id = data.get("entityId")
+    if entity_id is not None and (not isinstance(entity_id, str) or len(entity_id) > 200):
+        raise MalformedEventError("event.entityId is not a string")
+    if "eventTime" in data and parse_event_time(data["eventTime"]) is None:
+        raise MalformedEventError("event.eventTime is not an ISO timestamp")
+    return WixEvent(
+        wix_event_id=event_id,
+        event_type=event_type,
+        instance_id=instance_id,
+        entity_id=entity_id,
+        entity_sequence=_sequence(data),
+        event_time=parse_event_time(data.get("eventTime")),
+        payload=payload,
+        token_lifetime_seconds=lifetime,
+    )
+
+
+def _sequence(data: dict[str, Any]) -> int | None:
+    raw = data.get("entityEventSequence")
+    if raw is None:
+        body = event_body(data) or {}
+        entity = body.get("booking", body) if isinstance(body.get("booking"), dict) else body
+        raw = entity.get("revision")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None

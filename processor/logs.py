@@ -1,0 +1,64 @@
+"""Structured logging: JSON lines off a TTY, console on one; never secrets or personal data."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+from processor.config import Settings
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_PHONE = re.compile(r"\+?\d[\d ()-]{7,}\d")
+_SECRET_KEYS = ("token", "secret", "password", "authorization", "api_key", "smtp_url")
+_PERSONAL_KEYS = ("email", "phone", "name", "first_name", "last_name", "contact")
+
+
+def scrub(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Drop secrets and personal data from a log record, whatever a caller passed."""
+    for key in list(event_dict):
+        lowered = key.lower()
+        sensitive = any(s in lowered for s in _SECRET_KEYS + _PERSONAL_KEYS)
+        if sensitive and key not in ("event", "event_id", "event_type"):
+            event_dict[key] = "[redacted]"
+            continue
+        value = event_dict[key]
+        if isinstance(value, str) and key != "timestamp":
+            event_dict[key] = _PHONE.sub("[phone]", _EMAIL.sub("[email]", value))
+    return event_dict
+
+
+def configure_logging(settings: Settings | None = None, *, level: int = logging.INFO) -> None:
+    """Route structlog and stdlib logging through one renderer chosen by LOG_FORMAT."""
+    fmt = settings.log_format if settings else ("console" if sys.stderr.isatty() else "json")
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        scrub,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("werkzeug", "httpx", "httpcore", "amqp", "kombu"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

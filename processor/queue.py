@@ -1,0 +1,121 @@
+"""The broker side of the receiver: a Celery app without tasks, and a doorbell that publishes by name.
+
+The store is the source of truth; the broker is only a doorbell. The receiver commits the event,
+rings the doorbell and answers: publishing happens on a background thread, so a slow or dead broker
+never delays a webhook answer. What the doorbell could not publish stays `received`, and the sweep
+queues it.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Sequence
+
+import structlog
+from celery import Celery
+
+from processor.config import Settings
+
+log = structlog.get_logger(__name__)
+
+PROCESS_EVENT_TASK = "process_event"
+SWEEP_TASK = "sweep"
+WATCH_CALENDARS_TASK = "watch_calendars"
+
+# The longest a task may run (hard limit); the Redis visibility timeout and STUCK_AFTER_SECONDS
+# must both exceed it, or a live task's message is redelivered while it still runs.
+TASK_TIME_LIMIT_SECONDS = 300
+VISIBILITY_TIMEOUT_SECONDS = 3600
+PUBLISH_TIMEOUT_SECONDS = 0.5
+
+
+def make_celery(settings: Settings, name: str = "wix-meetings") -> Celery:
+    """A Celery app configured for at-least-once delivery; tasks are registered by `workers`."""
+    app = Celery(name, broker=settings.celery_broker_url, set_as_current=False)
+    transport_options: dict[str, object] = {}
+    if settings.celery_broker_url.startswith(("redis://", "rediss://")):
+        transport_options.update(
+            visibility_timeout=VISIBILITY_TIMEOUT_SECONDS,
+            socket_timeout=PUBLISH_TIMEOUT_SECONDS * 4,
+            socket_connect_timeout=PUBLISH_TIMEOUT_SECONDS,
+            max_connections=20,
+        )
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_store_errors_even_if_ignored=False,
+        result_backend=None,
+        task_time_limit=TASK_TIME_LIMIT_SECONDS,
+        task_soft_time_limit=TASK_TIME_LIMIT_SECONDS - 30,
+        task_default_queue="wix-meetings",
+        task_publish_retry=False,
+        broker_transport_options=transport_options,
+        broker_connection_timeout=PUBLISH_TIMEOUT_SECONDS,
+        broker_connection_retry_on_startup=True,
+        broker_pool_limit=10,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        task_send_sent_event=False,
+        timezone="UTC",
+        enable_utc=True,
+    )
+    return app
+
+
+def publish(celery: Celery, event_ids: Sequence[int]) -> list[int]:
+    """Send `process_event` for each id; return those the broker accepted (errors are logged)."""
+    published: list[int] = []
+    for event_id in event_ids:
+        try:
+            celery.send_task(PROCESS_EVENT_TASK, args=[event_id], retry=False)
+        except Exception as exc:  # any broker trouble: the sweep re-sends what stays unqueued
+            log.warning("broker.publish_failed", event_id=event_id, error=type(exc).__name__)
+            break
+        published.append(event_id)
+    return published
+
+
+class Doorbell:
+    """Publishes event ids from a background thread, then reports which were queued."""
+
+    def __init__(self, celery: Celery, on_queued: Callable[[list[int]], None], *, batch: int = 100) -> None:
+        self._celery = celery
+        self._on_queued = on_queued
+        self._batch = batch
+        self._pending: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+
+    def ring(self, event_id: int) -> None:
+        """Ask for `event_id` to be published soon; never blocks, never raises."""
+        self._ensure_thread()
+        self._pending.put(event_id)
+
+    def _ensure_thread(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:  # started lazily, so each forked web worker gets its own thread
+            if self._pid != os.getpid():
+                self._pending = queue.SimpleQueue()
+                thread = threading.Thread(target=self._run, name="doorbell", daemon=True)
+                thread.start()
+                self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            ids = [self._pending.get()]
+            while len(ids) < self._batch:
+                try:
+                    ids.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                published = publish(self._celery, ids)
+                if published:
+                    self._on_queued(published)
+            except Exception as exc:
+                log.warning("doorbell.failed", error=type(exc).__name__, count=len(ids))

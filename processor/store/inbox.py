@@ -1,0 +1,326 @@
+"""The event inbox: record, claim, finish, find due or stuck events, page and replay them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from processor.events import WixEvent
+from processor.store.db import utcnow
+from processor.store.models import Attempt, Event, EventStatus
+
+S = EventStatus
+REPLAYABLE = (S.FAILED, S.DEAD, S.IGNORED, S.SKIPPED, S.RECEIVED)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claimed event: this worker alone runs attempt `attempt_number` until it finishes."""
+
+    event_id: int
+    attempt_number: int
+    claimed_at: datetime
+    failures_so_far: int
+
+
+def record_received(session: Session, event: WixEvent, now: datetime | None = None) -> tuple[int, bool]:
+    """Insert the event unless its Wix id is known; commit; return (event id, is new)."""
+    now = now or utcnow()
+    values: dict[str, Any] = {
+        "wix_event_id": event.wix_event_id,
+        "event_type": event.event_type,
+        "source": event.source,
+        "instance_id": event.instance_id,
+        "entity_id": event.entity_id,
+        "entity_sequence": event.entity_sequence,
+        "event_time": event.event_time,
+        "status": S.RECEIVED.value,
+        "payload": event.payload,
+        "received_at": now,
+        "updated_at": now,
+        "attempt_count": 0,
+        "replay_base": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Event)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["wix_event_id"])
+        .returning(Event.id)
+    )
+    new_id = session.execute(statement).scalar_one_or_none()
+    if new_id is None:  # lost the race, or a redelivery: the first stored row answers
+        existing = session.execute(
+            select(Event.id).where(Event.wix_event_id == event.wix_event_id)
+        ).scalar_one()
+        session.commit()
+        return existing, False
+    session.commit()
+    return new_id, True
+
+
+def mark_queued(session: Session, event_ids: Sequence[int], now: datetime | None = None) -> int:
+    """`received` → `queued` once the broker accepted the message; commits."""
+    if not event_ids:
+        return 0
+    result = session.execute(
+        update(Event)
+        .where(Event.id.in_(list(event_ids)), Event.status == S.RECEIVED.value)
+        .values(status=S.QUEUED.value, updated_at=now or utcnow())
+    )
+    session.commit()
+    return result.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def claim(
+    session: Session,
+    event_id: int,
+    *,
+    stuck_after: timedelta,
+    worker: str | None = None,
+    now: datetime | None = None,
+) -> Claim | None:
+    """Take the event with one conditional update; None when another worker has it or it is done."""
+    now = now or utcnow()
+    claimable = or_(
+        Event.status.in_([S.RECEIVED.value, S.QUEUED.value]),
+        and_(Event.status == S.FAILED.value, Event.next_attempt_at <= now),
+        and_(Event.status == S.PROCESSING.value, Event.claimed_at < now - stuck_after),
+    )
+    result = session.execute(
+        update(Event)
+        .where(Event.id == event_id, claimable)
+        .values(
+            status=S.PROCESSING.value,
+            claimed_at=now,
+            updated_at=now,
+            next_attempt_at=None,
+            attempt_count=Event.attempt_count + 1,
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        return None
+    count, base = session.execute(
+        select(Event.attempt_count, Event.replay_base).where(Event.id == event_id)
+    ).one()
+    session.execute(
+        update(Attempt)
+        .where(Attempt.event_id == event_id, Attempt.finished_at.is_(None))
+        .values(finished_at=now, outcome="abandoned", error="worker lost before finishing")
+    )
+    session.add(Attempt(event_id=event_id, number=count, started_at=now, worker=worker))
+    session.commit()
+    return Claim(event_id, count, now, failures_so_far=count - 1 - base)
+
+
+def finish(
+    session: Session,
+    claimed: Claim,
+    *,
+    status: EventStatus,
+    outcome: str,
+    reason: str | None = None,
+    next_attempt_at: datetime | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Record the attempt's end and the event's new status; False if a sweep re-claimed it meanwhile."""
+    now = now or utcnow()
+    session.execute(
+        update(Attempt)
+        .where(Attempt.event_id == claimed.event_id, Attempt.number == claimed.attempt_number)
+        .values(finished_at=now, outcome=outcome, error=reason if outcome != "succeeded" else None)
+    )
+    result = session.execute(
+        update(Event)
+        .where(
+            Event.id == claimed.event_id,
+            Event.status == S.PROCESSING.value,
+            Event.claimed_at == claimed.claimed_at,
+        )
+        .values(
+            status=status.value,
+            status_reason=reason,
+            next_attempt_at=next_attempt_at,
+            updated_at=now,
+        )
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def requeue_due(
+    session: Session,
+    *,
+    stuck_after: timedelta,
+    received_grace: timedelta,
+    now: datetime | None = None,
+    limit: int = 500,
+) -> list[int]:
+    """Move due retries and stuck events to `queued`, each with a conditional update; return the winners.
+
+    Two sweeps at once each win a disjoint set: an event changes status only once.
+    """
+    now = now or utcnow()
+    due = or_(
+        and_(Event.status == S.FAILED.value, Event.next_attempt_at <= now),
+        and_(Event.status == S.RECEIVED.value, Event.updated_at < now - received_grace),
+        and_(Event.status == S.QUEUED.value, Event.updated_at < now - stuck_after),
+        and_(Event.status == S.PROCESSING.value, Event.claimed_at < now - stuck_after),
+    )
+    candidates = session.execute(
+        select(Event.id, Event.status, Event.updated_at).where(due).order_by(Event.id).limit(limit)
+    ).all()
+    won: list[int] = []
+    for event_id, status, updated_at in candidates:
+        result = session.execute(
+            update(Event)
+            .where(Event.id == event_id, Event.status == status, Event.updated_at == updated_at)
+            .values(status=S.QUEUED.value, updated_at=now, next_attempt_at=None)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            won.append(event_id)
+    session.commit()
+    return won
+
+
+def mark_for_replay(
+    session: Session, event_ids: Sequence[int], *, force: bool = False, now: datetime | None = None
+) -> list[int]:
+    """Set replayable events to `queued` with a fresh attempt budget; succeeded ones only with force."""
+    now = now or utcnow()
+    allowed = [s.value for s in REPLAYABLE] + ([S.SUCCEEDED.value] if force else [])
+    replayed: list[int] = []
+    for event_id in event_ids:
+        result = session.execute(
+            update(Event)
+            .where(Event.id == event_id, Event.status.in_(allowed))
+            .values(
+                status=S.QUEUED.value,
+                status_reason=None,
+                next_attempt_at=None,
+                updated_at=now,
+                replay_base=Event.attempt_count,
+            )
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            replayed.append(event_id)
+    session.commit()
+    return replayed
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events a listing or bulk replay means."""
+
+    status: str | None = None
+    event_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = []
+        if self.status:
+            conds.append(Event.status == self.status)
+        if self.event_type:
+            conds.append(Event.event_type == self.event_type)
+        if self.since:
+            conds.append(Event.received_at >= self.since)
+        if self.until:
+            conds.append(Event.received_at < self.until)
+        return conds
+
+
+def page(
+    session: Session, where: EventFilter, *, limit: int = 50, before_id: int | None = None
+) -> tuple[list[Event], int | None]:
+    """Newest first; returns the events and the id to continue before (None at the end)."""
+    query = select(Event).where(*where.conditions()).options(selectinload(Event.attempts))
+    if before_id is not None:
+        query = query.where(Event.id < before_id)
+    rows = list(session.execute(query.order_by(Event.id.desc()).limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def matching_ids(session: Session, where: EventFilter, *, limit: int = 100_000) -> list[int]:
+    """Ids of events that match, oldest first (replay order)."""
+    query = select(Event.id).where(*where.conditions()).order_by(Event.id).limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def get(session: Session, event_id: int) -> Event | None:
+    """One event with its attempts."""
+    return session.execute(
+        select(Event).where(Event.id == event_id).options(selectinload(Event.attempts))
+    ).scalar_one_or_none()
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many events are in each status (for /metrics)."""
+    rows = session.execute(select(Event.status, func.count()).group_by(Event.status)).all()
+    return {status: count for status, count in rows}
+
+
+def newest_sequence_seen(session: Session, entity_id: str, event_types: Sequence[str]) -> int | None:
+    """The highest entity sequence among processed events of this entity (stale-event checks)."""
+    return session.execute(
+        select(func.max(Event.entity_sequence)).where(
+            Event.entity_id == entity_id,
+            Event.event_type.in_(list(event_types)),
+            Event.status.in_([S.SUCCEEDED.value, S.SKIPPED.value]),
+        )
+    ).scalar_one_or_none()
+
+
+def delete_older_than(session: Session, cutoff: datetime) -> int:
+    """Forget finished events older than `cutoff` (retention); commits."""
+    result = session.execute(
+        delete(Event).where(
+            Event.received_at < cutoff,
+            Event.status.in_([S.SUCCEEDED.value, S.IGNORED.value, S.SKIPPED.value]),
+        )
+    )
+    session.commit()
+    return result.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """The event object of the admin API and `events show --json`."""
+    return {
+        "id": event.id,
+        "wix_event_id": event.wix_event_id,
+        "event_type": event.event_type,
+        "source": event.source,
+        "instance_id": event.instance_id,
+        "entity_id": event.entity_id,
+        "status": event.status,
+        "status_reason": event.status_reason,
+        "received_at": _iso(event.received_at),
+        "updated_at": _iso(event.updated_at),
+        "next_attempt_at": _iso(event.next_attempt_at),
+        "attempt_count": event.attempt_count,
+        "payload": event.payload,
+        "attempts": [
+            {
+                "number": a.number,
+                "started_at": _iso(a.started_at),
+                "finished_at": _iso(a.finished_at),
+                "outcome": a.outcome,
+                "error": a.error,
+            }
+            for a in event.attempts
+        ],
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

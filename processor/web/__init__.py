@@ -1,0 +1,79 @@
+"""create_app(): the Flask receiver, admin API, health and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from processor.config import Settings, load_settings
+from processor.events import load_public_keys
+from processor.logs import configure_logging
+from processor.queue import Doorbell, make_celery
+from processor.store import inbox
+from processor.store.db import make_engine, make_sessions, session_scope
+from processor.web import admin, calendars_page, health, webhooks
+from processor.web.context import STORE_ERRORS, close_request_session
+
+
+def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> Flask:
+    """Build the web app from settings (read from the environment when not given)."""
+    settings = settings or load_settings()
+    if configure_logs:
+        configure_logging(settings)
+    app = Flask("processor.web")
+    app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    celery = make_celery(settings)
+
+    def on_queued(event_ids: list[int]) -> None:
+        with sessions() as session:
+            inbox.mark_queued(session, event_ids)
+
+    app.extensions.update(
+        settings=settings,
+        public_keys=load_public_keys(settings.wix_public_keys),
+        engine=engine,
+        sessions=sessions,
+        celery=celery,
+        doorbell=Doorbell(celery, on_queued),
+    )
+    for blueprint in (webhooks.bp, admin.bp, health.bp, calendars_page.bp):
+        app.register_blueprint(blueprint)
+    app.teardown_appcontext(close_request_session)
+    _register_error_handlers(app)
+    app.extensions["count_by_status"] = lambda: _count_by_status(sessions)
+    return app
+
+
+def _count_by_status(sessions: Any) -> dict[str, int]:
+    with session_scope(sessions) as session:
+        return inbox.count_by_status(session)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_exc: RequestEntityTooLarge) -> tuple[dict[str, str], int]:
+        from processor.metrics import WEBHOOKS_REJECTED
+
+        WEBHOOKS_REJECTED.labels("payload_too_large").inc()
+        return {"error": "payload_too_large"}, 413
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(SQLAlchemyError)
+    def store_unavailable(exc: Exception) -> tuple[dict[str, str], int]:
+        app.logger.warning("store unavailable: %s", type(exc).__name__)
+        return {"error": "store_unavailable"}, 503
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[dict[str, Any], int]:
+        code = exc.code or 500
+        name = (exc.name or "error").lower().replace(" ", "_")
+        return {"error": name}, code
+
+
+__all__ = ["STORE_ERRORS", "create_app"]

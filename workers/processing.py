@@ -1,0 +1,112 @@
+"""run(): claim an event, dispatch it to its flow, record the attempt and what comes next."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import structlog
+from structlog.contextvars import bound_contextvars
+
+from processor.events import WixEvent
+from processor.metrics import EVENTS_PROCESSED, PROCESSING_SECONDS
+from processor.store import inbox
+from processor.store.models import Event, EventStatus
+from workers import retry_policy
+from workers.flows.registry import Skipped, flow_for
+from workers.wiring import Deps, bind
+
+log = structlog.get_logger(__name__)
+NO_FLOW = "no flow for this event type"
+
+
+def run(event_id: int, deps: Deps) -> str | None:
+    """Process one event once; return the outcome, or None when it was not ours to run."""
+    settings = deps.settings
+    with deps.sessions() as session:
+        claimed = inbox.claim(
+            session,
+            event_id,
+            stuck_after=timedelta(seconds=settings.stuck_after_seconds),
+            worker=deps.worker_name,
+            now=deps.clock(),
+        )
+        if claimed is None:
+            log.info("event.not_claimed", event_id=event_id)
+            return None
+        row = session.get(Event, event_id)
+        assert row is not None
+        event = stored_event(row)
+    with bound_contextvars(event_id=event_id, event_type=event.event_type, attempt=claimed.attempt_number):
+        started = time.monotonic()
+        status, outcome, reason, next_at = _dispatch(event, event_id, deps, claimed.failures_so_far)
+        elapsed = time.monotonic() - started
+        with deps.sessions() as session:
+            finished = inbox.finish(
+                session,
+                claimed,
+                status=status,
+                outcome=outcome,
+                reason=reason,
+                next_attempt_at=next_at,
+                now=deps.clock(),
+            )
+        EVENTS_PROCESSED.labels(event.event_type, outcome).inc()
+        PROCESSING_SECONDS.labels(event.event_type).observe(elapsed)
+        log.info(
+            "event.processed",
+            outcome=outcome,
+            reason=reason,
+            seconds=round(elapsed, 4),
+            next_attempt_at=next_at.isoformat() if next_at else None,
+            recorded=finished,
+        )
+        if status is EventStatus.DEAD and finished:
+            _alert_dead(deps, event_id, event, reason or "")
+        return outcome
+
+
+def _dispatch(
+    event: WixEvent, event_id: int, deps: Deps, failures_before: int
+) -> tuple[EventStatus, str, str | None, datetime | None]:
+    flow = flow_for(event.event_type)
+    if flow is None:
+        return EventStatus.IGNORED, "ignored", NO_FLOW, None
+    try:
+        result = flow(event, **bind(flow, deps, event, event_id))
+    except Exception as exc:
+        decision = retry_policy.decide(exc, failures=failures_before + 1, settings=deps.settings)
+        log.warning("flow.failed", error=decision.reason, permanent=decision.is_dead)
+        if decision.retry_in is None:
+            return EventStatus.DEAD, "dead", decision.reason, None
+        next_at = deps.clock() + timedelta(seconds=decision.retry_in)
+        return EventStatus.FAILED, "failed", decision.reason, next_at
+    if isinstance(result, Skipped):
+        return EventStatus.SKIPPED, "skipped", result.reason, None
+    return EventStatus.SUCCEEDED, "succeeded", getattr(result, "detail", None), None
+
+
+def stored_event(row: Event) -> WixEvent:
+    """The WixEvent a flow sees, rebuilt from its stored row."""
+    return WixEvent(
+        wix_event_id=row.wix_event_id,
+        event_type=row.event_type,
+        instance_id=row.instance_id,
+        entity_id=row.entity_id,
+        entity_sequence=row.entity_sequence,
+        event_time=row.event_time,
+        payload=row.payload,
+        source=row.source,
+    )
+
+
+def _alert_dead(deps: Deps, event_id: int, event: WixEvent, reason: str) -> None:
+    log.error("event.dead", reason=reason)
+    try:
+        deps.ops().alert(
+            "event.dead",
+            f"Event {event_id} ({event.event_type}) is dead: {reason}",
+            {"event_id": str(event_id), "event_type": event.event_type, "entity_id": event.entity_id or "-"},
+        )
+    except Exception as exc:  # an alert must never fail processing
+        log.warning("ops.alert_failed", error=type(exc).__name__)
