@@ -145,6 +145,14 @@ def price(amount: Decimal, currency: str = "USD") -> JsonDict:
     return {"amount": text, "formattedAmount": f"{text} {currency}"}
 
 
+def order_for_booking(state: FakeState, booking_id: str) -> JsonDict | None:
+    """The order with a line for this booking (catalogItemId = booking id)."""
+    for order in state.orders.values():
+        if booking_id in field_values(order, "lineItems.catalogReference.catalogItemId"):
+            return order
+    return None
+
+
 def bump_revision(entity: JsonDict) -> None:
     entity["revision"] = str(int(entity.get("revision") or 0) + 1)
     entity["updatedDate"] = now_iso()
