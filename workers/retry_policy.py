@@ -51,23 +51,18 @@ def decide(
 
 def is_permanent(exc: BaseException) -> bool:
     """Validation, permission, not-found and precondition errors from Wix; PermanentFailure."""
-    if isinstance(exc, PermanentFailure):
-        return True
-    try:
-        from processor.wix.errors import WixRejectedError
-    except ImportError:  # pragma: no cover - the client package ships with the processor
-        return False
-    return isinstance(exc, WixRejectedError)
+    from processor.wix.errors import WixRejectedError
+    from workers.notify.email import NotifyRejectedError
+
+    return isinstance(exc, PermanentFailure | WixRejectedError | NotifyRejectedError)
 
 
 def retry_after_hint(exc: BaseException) -> float | None:
     """The soonest a retry makes sense: Retry-After of a 429 (else at least 60 s), a flow's hint."""
     if isinstance(exc, RetryLater | LedgerBusyError):
         return exc.retry_after
-    try:
-        from processor.wix.errors import WixRateLimitedError
-    except ImportError:  # pragma: no cover
-        return None
+    from processor.wix.errors import WixRateLimitedError
+
     if isinstance(exc, WixRateLimitedError):
         given = exc.retry_after
         return given if given is not None else RATE_LIMIT_MIN_WAIT_SECONDS + random.uniform(0, 15)

@@ -100,3 +100,9 @@ def deps(settings: Settings | None = None) -> Deps:
             settings = load_settings()
         _deps = Deps.from_settings(settings)
     return _deps
+
+
+def reset() -> None:
+    """Forget this process's Deps (after a fork: engines and clients are not fork-safe)."""
+    global _deps
+    _deps = None

@@ -1,0 +1,51 @@
+"""Flows that exist only in the test worker: each behaves as its event type says."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from processor.events import WixEvent
+from processor.store.ledger import Ledger
+from workers.flows import PermanentFailure, RetryLater, Succeeded, handles
+
+
+def _record_effect(name: str) -> None:
+    """A real side effect a duplicate would double: one line appended to a file."""
+    with Path(os.environ["TEST_EFFECTS_FILE"]).open("a") as effects:
+        effects.write(name + "\n")
+
+
+@handles("test.succeeds")
+def succeed(event: WixEvent, *, ledger: Ledger) -> Succeeded:
+    with ledger.once(f"test-effect:{event.entity_id}") as first_time:
+        if first_time:
+            _record_effect(f"effect:{event.entity_id}")
+    return Succeeded("did the test effect")
+
+
+@handles("test.fails_always")
+def fail_always(event: WixEvent) -> Succeeded:
+    raise RuntimeError("this flow always fails")
+
+
+@handles("test.permanent")
+def fail_permanently(event: WixEvent) -> Succeeded:
+    raise PermanentFailure("Wix said no: INVALID_ARGUMENT")
+
+
+@handles("test.retry_after")
+def ask_for_later(event: WixEvent) -> Succeeded:
+    raise RetryLater("come back later", retry_after=float(event.body.get("seconds", 120)))  # type: ignore[union-attr]
+
+
+@handles("test.slow")
+def run_slowly(event: WixEvent, *, ledger: Ledger) -> Succeeded:
+    """Marks that it started, sleeps (so a test can kill the worker), then does its effect once."""
+    _record_effect(f"started:{event.entity_id}")
+    time.sleep(float((event.body or {}).get("seconds", 5)))
+    with ledger.once(f"test-slow:{event.entity_id}") as first_time:
+        if first_time:
+            _record_effect(f"effect:{event.entity_id}")
+    return Succeeded()
