@@ -1,0 +1,114 @@
+"""processor.store.sites: the site registry and the calendar watcher's memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from processor.config import load_settings
+from processor.store import inbox, sites
+from processor.store.db import Sessions, make_engine, make_sessions
+from processor.store.migrate import upgrade
+from processor.store.tokens import StoreTokenCache
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SITE = "site-1"
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[Sessions]:
+    """A migrated SQLite store."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    upgrade(engine)
+    yield make_sessions(engine)
+    engine.dispose()
+
+
+def _connection(status: str = "SYNCED", cid: str = "conn-1", provider: str = "google") -> dict:
+    return {"id": cid, "providerId": provider, "scheduleId": "sched-1", "status": status}
+
+
+def _events(sessions: Sessions) -> list[dict]:
+    with sessions() as session:
+        rows, _ = inbox.page(session, inbox.EventFilter(), limit=100)
+        return [inbox.event_to_json(r) for r in reversed(rows)]
+
+
+def test_a_repeated_install_changes_nothing(sessions: Sessions) -> None:
+    first = sites.upsert_site(sessions, SITE, now=T0, meetings_service_id="svc", schedule_id="s")
+    again = sites.upsert_site(sessions, SITE, now=T0 + timedelta(hours=1), meetings_service_id="svc")
+
+    assert (first, again) == (True, False)
+    site = sites.get_site(sessions, SITE)
+    assert site is not None
+    assert (site.status, site.installed_at, site.schedule_id) == ("installed", T0, "s")
+
+
+def test_removal_stops_serving_the_site_and_drops_its_token(sessions: Sessions) -> None:
+    sites.upsert_site(sessions, SITE, now=T0)
+    StoreTokenCache(sessions).put(SITE, "token", T0 + timedelta(hours=4))
+    settings = load_settings({}, need_public_key=False)
+
+    sites.mark_site_removed(sessions, SITE, now=T0)
+
+    assert sites.installed_instance_ids(sessions, settings) == []
+    assert StoreTokenCache(sessions).get(SITE) is None
+
+
+def test_api_key_site_counts_as_installed(sessions: Sessions) -> None:
+    settings = load_settings({"WIX_API_KEY": "k", "WIX_SITE_ID": "api-site"}, need_public_key=False)
+    sites.upsert_site(sessions, SITE, now=T0)
+
+    assert sites.installed_instance_ids(sessions, settings) == [SITE, "api-site"]
+
+
+def test_first_sighting_then_a_change_become_events(sessions: Sessions) -> None:
+    sites.record_connection_changes(sessions, SITE, [_connection("SYNCED")], now=T0)
+    unchanged = sites.record_connection_changes(sessions, SITE, [_connection("SYNCED")], now=T0)
+    broken = {**_connection("ERROR"), "errorReason": "TOKEN_REVOKED"}
+    sites.record_connection_changes(sessions, SITE, [broken], now=T0 + timedelta(minutes=5))
+
+    assert unchanged == []
+    first, second = _events(sessions)
+    assert first["source"] == "watcher"
+    assert first["wix_event_id"] == "watcher:conn-1:SYNCED:2026-03-02T09:00:00Z"
+    assert first["payload"]["data"]["previousStatus"] is None
+    assert second["payload"]["data"] == {"connection": broken, "previousStatus": "SYNCED"}
+    assert second["instance_id"] == SITE
+
+
+def test_missing_twice_is_disconnected(sessions: Sessions) -> None:
+    sites.record_connection_changes(sessions, SITE, [_connection()], now=T0)
+
+    once = sites.record_connection_changes(sessions, SITE, [], now=T0 + timedelta(minutes=1))
+    twice = sites.record_connection_changes(sessions, SITE, [], now=T0 + timedelta(minutes=2))
+    thrice = sites.record_connection_changes(sessions, SITE, [], now=T0 + timedelta(minutes=3))
+
+    assert (len(once), len(twice), len(thrice)) == (0, 1, 0)
+    data = _events(sessions)[-1]["payload"]["data"]
+    assert (data["connection"]["status"], data["previousStatus"]) == ("DISCONNECTED", "SYNCED")
+
+
+def test_failed_providers_are_not_counted_missing(sessions: Sessions) -> None:
+    sites.record_connection_changes(sessions, SITE, [_connection()], now=T0)
+
+    for minute in (1, 2, 3):
+        sites.record_connection_changes(
+            sessions, SITE, [], now=T0 + timedelta(minutes=minute), failed_provider_ids=["google"]
+        )
+
+    assert len(_events(sessions)) == 1
+
+
+def test_record_connection_seen_records_a_new_connection_once(sessions: Sessions) -> None:
+    first = sites.record_connection_seen(sessions, SITE, _connection("CONNECTED"), T0)
+    again = sites.record_connection_seen(sessions, SITE, _connection("CONNECTED"), T0)
+
+    assert first is not None
+    assert again is None
+    state = sites.connection_state(sessions, "conn-1")
+    assert state is not None
+    assert state.status == "CONNECTED"
