@@ -1,0 +1,1 @@
+"""Operating a Meetings site: hosts, links, calendars and bookings as plain functions over a WixClient."""
