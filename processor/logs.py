@@ -12,7 +12,7 @@ import structlog
 from processor.config import Settings
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_PHONE = re.compile(r"\+?\d[\d ()-]{7,}\d")
+_PHONE = re.compile(r"\+\d[\d ()-]{7,}\d")  # international form; bare digit runs are ids and times
 _SECRET_KEYS = ("token", "secret", "password", "authorization", "api_key", "smtp_url")
 _PERSONAL_KEYS = ("email", "phone", "name", "first_name", "last_name", "contact")
 

@@ -42,9 +42,12 @@ def ask_for_later(event: WixEvent) -> Succeeded:
 
 @handles("test.slow")
 def run_slowly(event: WixEvent, *, ledger: Ledger) -> Succeeded:
-    """Marks that it started, sleeps (so a test can kill the worker), then does its effect once."""
+    """Marks that it started; the first run sleeps (so a test can kill it); the effect happens once."""
+    effects = Path(os.environ["TEST_EFFECTS_FILE"])
+    first_run = not effects.exists() or f"started:{event.entity_id}" not in effects.read_text()
     _record_effect(f"started:{event.entity_id}")
-    time.sleep(float((event.body or {}).get("seconds", 5)))
+    if first_run:
+        time.sleep(float((event.body or {}).get("seconds", 5)))
     with ledger.once(f"test-slow:{event.entity_id}") as first_time:
         if first_time:
             _record_effect(f"effect:{event.entity_id}")
