@@ -175,7 +175,7 @@ def _set_active(
     service_id: str, active: bool, redirect_url: str | None, as_json: bool, site: str | None
 ) -> None:
     with site_access(site) as access:
-        link = admin_links.set_link_active(
+        link, changed = admin_links.set_link_active(
             access.wix,
             access.sessions,
             service_id,
@@ -184,7 +184,10 @@ def _set_active(
             redirect_url=redirect_url,
         )
     if as_json:
-        echo_json(to_json(link))
+        echo_json({**to_json(link), "changed": changed})
         return
-    click.echo(f"Online booking is now {'active' if link.active else 'off'}.")
+    state = "active" if link.active else "off"
+    click.echo(
+        f"Online booking is now {state}." if changed else f"Nothing to change: online booking was {state}."
+    )
     _echo_link(link)

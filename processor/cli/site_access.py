@@ -13,9 +13,12 @@ import click
 import structlog
 
 from processor.cli.common import RefusedError, UsageError, settings_from_context
+from processor.config import Settings
 from processor.logs import configure_logging
 from processor.meetings_admin.errors import AdminError, NotFoundError
 from processor.meetings_admin.site import SiteAccess, open_site
+from processor.store import sites
+from processor.store.db import make_engine, make_sessions
 from processor.store.ledger import LedgerBusyError
 from processor.wix import WixError, WixNotConfiguredError, WixPermissionError, WixUnavailableError
 
@@ -53,11 +56,19 @@ def admin_errors() -> Iterator[None]:
         raise RefusedError(f"the store refused: {exc}") from None
 
 
-def _installed_sites(settings: Any) -> list[str] | None:
-    """Installed instance ids from the store in app mode; None when unknown."""
-    if settings.wix_auth_mode != "app":
+def _app(settings: Settings) -> bool:
+    return settings.wix_auth_mode == "app"
+
+
+def _installed_sites(settings: Settings) -> list[str] | None:
+    """Installed instance ids from the store (app mode only: API-key mode serves WIX_SITE_ID)."""
+    if not _app(settings):
         return None
-    return None
+    engine = make_engine(settings.database_url)
+    try:
+        return sites.installed_instance_ids(make_sessions(engine), settings)
+    finally:
+        engine.dispose()
 
 
 class Spinner:

@@ -10,6 +10,7 @@ from processor.meetings_admin.errors import NotAllowedError, NotFoundError
 from processor.meetings_admin.hosts import HostCalendar
 from processor.meetings_admin.services import find_host
 from processor.store.db import Sessions
+from processor.store.sites import record_connection_seen
 from processor.wix import WixClient, WixNotFoundError
 from processor.wix.calendars import CalendarProvider, sync_config
 from processor.wix.staff import StaffMember
@@ -152,27 +153,26 @@ def set_sync(
 
 @dataclass(frozen=True)
 class ConnectedCalendar:
-    """What the OAuth return page shows: the connection, and whether import was just turned on."""
+    """What the OAuth return page shows: the connection, whether import was just turned on."""
 
     calendar: HostCalendar
     import_turned_on: bool
+    event_id: int | None  # the watcher's "first seen" event, to publish
 
 
 def accept_oauth_return(
     wix: WixClient, sessions: Sessions, instance_id: str, connection_id: str, now: datetime
 ) -> ConnectedCalendar:
     """Read the new connection, record it for the watcher, make sure busy times are imported."""
-    from processor.store.sites import record_connection_seen
-
     try:
         connection = wix.calendars.get_connection(connection_id)
     except WixNotFoundError:
         raise NotFoundError("unknown calendar connection") from None
-    record_connection_seen(sessions, instance_id, connection.raw, now)
+    event_id = record_connection_seen(sessions, instance_id, connection.raw, now)
     turned_on = False
     if connection.status != "DISCONNECTED" and not connection.import_enabled:
         connection = wix.calendars.update_sync_config(
             connection.id, sync_config(import_enabled=True, export_enabled=connection.export_enabled)
         )
         turned_on = True
-    return ConnectedCalendar(HostCalendar.from_connection(connection), turned_on)
+    return ConnectedCalendar(HostCalendar.from_connection(connection), turned_on, event_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from processor import links as shared_links
 from processor.meetings_admin.errors import NotAllowedError, NotFoundError
 from processor.meetings_admin.services import (
     default_service,
@@ -191,15 +192,15 @@ def set_link_active(
     instance_id: str,
     active: bool,
     redirect_url: str | None = None,
-) -> Link:
-    """Stop or resume online booking by hand, through the processor's own link code."""
-    from processor import links as shared_links
-
+) -> tuple[Link, bool]:
+    """Stop or resume online booking by hand, through the processor's own link code; (link, changed)."""
     get_meetings_service(wix, service_id)
     if active:
-        shared_links.activate_link(wix, sessions, service_id, instance_id=instance_id, by_processor=False)
+        change = shared_links.activate_link(
+            wix, sessions, service_id, instance_id=instance_id, by_processor=False
+        )
     else:
-        shared_links.deactivate_link(
+        change = shared_links.deactivate_link(
             wix,
             sessions,
             service_id,
@@ -208,4 +209,4 @@ def set_link_active(
             reason="deactivated by an operator (wix-meetings links deactivate)",
             by_processor=False,
         )
-    return show_link(wix, service_id)
+    return show_link(wix, service_id), change.changed

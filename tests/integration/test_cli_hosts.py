@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 from processor.wix import MEETINGS_APP_ID
-from tests.support.cli_site import SiteCli, site_cli  # noqa: F401
+from tests.support import cli_site
+from tests.support.cli_site import SiteCli
+
+site_cli = cli_site.site_cli
 
 EMAIL = "dana@example.com"
 
@@ -27,7 +30,9 @@ def test_setup_provisions_meetings_creates_and_connects_the_host_and_puts_them_o
     ]
     query = site_cli.calls()[1].json
     assert query["query"]["filter"] == {"appId": MEETINGS_APP_ID}
-    create = next(r for r in site_cli.calls() if r.path == "/bookings/v1/staff-members" and r.method == "POST")
+    create = next(
+        r for r in site_cli.calls() if r.path == "/bookings/v1/staff-members" and r.method == "POST"
+    )
     assert create.json["staffMember"] == {"name": "Dana Host", "email": EMAIL}
     connect = next(r for r in site_cli.calls() if r.path.endswith("/connect-staff-member-to-user"))
     assert connect.json["email"] == EMAIL
@@ -55,7 +60,8 @@ def test_second_setup_finds_everything_and_writes_nothing(site_cli: SiteCli) -> 
 
     second = site_cli.run("hosts", "setup", "--email", EMAIL, "--name", "Dana Host", "--duration", "45")
 
-    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
     assert site_cli.writes() == []
     assert "Nothing to change" in second.output
     assert len(site_cli.fake.staff_members) == 1
@@ -92,8 +98,10 @@ def test_missing_wix_credentials_exit_2_naming_the_settings(site_cli: SiteCli) -
     result = site_cli.run("hosts", "list")
 
     assert result.exit_code == 2
-    assert "WIX_API_KEY" in result.output and "WIX_SITE_ID" in result.output
-    assert "WIX_APP_ID" in result.output and "WIX_APP_SECRET" in result.output
+    assert "WIX_API_KEY" in result.output
+    assert "WIX_SITE_ID" in result.output
+    assert "WIX_APP_ID" in result.output
+    assert "WIX_APP_SECRET" in result.output
     assert site_cli.calls() == []
 
 

@@ -7,7 +7,10 @@ import json
 import pytest
 
 from processor.wix import MEETINGS_APP_ID
-from tests.support.cli_site import SiteCli, site_cli  # noqa: F401
+from tests.support import cli_site
+from tests.support.cli_site import SiteCli
+
+site_cli = cli_site.site_cli
 
 
 @pytest.fixture
@@ -17,7 +20,9 @@ def seeded(site_cli: SiteCli) -> dict[str, str]:
 
 
 def test_create_sends_the_meetings_field_values(site_cli: SiteCli, seeded: dict[str, str]) -> None:
-    result = site_cli.run("links", "create", "--name", "Deep dive", "--duration", "60", "--host", "dana@example.com")
+    result = site_cli.run(
+        "links", "create", "--name", "Deep dive", "--duration", "60", "--host", "dana@example.com"
+    )
 
     assert result.exit_code == 0, result.output
     [create] = [r for r in site_cli.calls("POST") if r.path == "/bookings/v2/services"]
@@ -32,7 +37,8 @@ def test_create_sends_the_meetings_field_values(site_cli: SiteCli, seeded: dict[
     assert service["onlineBooking"]["enabled"] is True
     assert service["form"]["id"] == default["form"]["id"]
     assert service["bookingPolicy"]["id"] == default["bookingPolicy"]["id"]
-    assert "booking page:" in result.output and "/booking-calendar/deep-dive" in result.output
+    assert "booking page:" in result.output
+    assert "/booking-calendar/deep-dive" in result.output
 
 
 def test_create_without_host_uses_the_only_host(site_cli: SiteCli, seeded: dict[str, str]) -> None:
@@ -149,7 +155,8 @@ def test_wix_validation_refusal_exits_1_with_its_message(site_cli: SiteCli, seed
     result = site_cli.run("links", "price", seeded["service_id"], "--amount", "50", "--currency", "USD")
 
     assert result.exit_code == 1
-    assert "Wix refused" in result.output and "400" in result.output
+    assert "Wix refused" in result.output
+    assert "400" in result.output
 
 
 def test_stale_revision_is_re_read_and_retried(site_cli: SiteCli, seeded: dict[str, str]) -> None:
@@ -158,7 +165,12 @@ def test_stale_revision_is_re_read_and_retried(site_cli: SiteCli, seeded: dict[s
     result = site_cli.run("links", "price", seeded["service_id"], "--amount", "50", "--currency", "USD")
 
     assert result.exit_code == 0, result.output
-    assert [r.method for r in site_cli.calls() if "services/" in r.path][-4:] == ["GET", "PATCH", "GET", "PATCH"]
+    assert [r.method for r in site_cli.calls() if "services/" in r.path][-4:] == [
+        "GET",
+        "PATCH",
+        "GET",
+        "PATCH",
+    ]
 
 
 def test_list_and_show(site_cli: SiteCli, seeded: dict[str, str]) -> None:
@@ -166,11 +178,14 @@ def test_list_and_show(site_cli: SiteCli, seeded: dict[str, str]) -> None:
     shown = site_cli.run("links", "show", seeded["service_id"], "--json")
 
     assert listed.exit_code == 0
-    assert seeded["service_id"] in listed.output and "dana@example.com" in listed.output
+    assert seeded["service_id"] in listed.output
+    assert "dana@example.com" in listed.output
     data = json.loads(shown.output)
     assert data["service_id"] == seeded["service_id"]
     assert data["active"] is True
-    assert data["booking_page_url"] == site_cli.fake.services[seeded["service_id"]]["urls"]["bookingPage"]["url"]
+    assert (
+        data["booking_page_url"] == site_cli.fake.services[seeded["service_id"]]["urls"]["bookingPage"]["url"]
+    )
 
 
 def test_show_of_an_unknown_id_is_bad_usage(site_cli: SiteCli, seeded: dict[str, str]) -> None:
@@ -187,3 +202,65 @@ def test_show_of_another_apps_service_is_bad_usage(site_cli: SiteCli, seeded: di
 
     assert result.exit_code == 2
     assert "not a Wix Meetings scheduling link" in result.output
+
+
+def test_deactivate_with_redirect_then_activate(site_cli: SiteCli, seeded: dict[str, str]) -> None:
+    service_id = seeded["service_id"]
+    redirect = "https://example.com/away"
+
+    off = site_cli.run("links", "deactivate", service_id, "--redirect", redirect)
+    off_patch = site_cli.calls("PATCH")[0].json["service"]
+    on = site_cli.run("links", "activate", service_id, "--json")
+    on_patch = site_cli.calls("PATCH")[0].json["service"]
+
+    assert off.exit_code == 0, off.output
+    assert "Online booking is now off" in off.output
+    assert off_patch["revision"] == "1"
+    assert off_patch["onlineBooking"]["enabled"] is False
+    assert (
+        off_patch["extendedFields"]["namespaces"]["@services/meetings"]["deactivatedRedirectUrl"] == redirect
+    )
+    assert on_patch["revision"] == "2"
+    assert on_patch["onlineBooking"]["enabled"] is True
+    data = json.loads(on.output)
+    assert data["active"] is True
+    assert data["changed"] is True
+    assert site_cli.fake.services[service_id]["onlineBooking"]["enabled"] is True
+
+
+def test_deactivating_an_inactive_link_changes_nothing(site_cli: SiteCli, seeded: dict[str, str]) -> None:
+    site_cli.run("links", "deactivate", seeded["service_id"])
+
+    again = site_cli.run("links", "deactivate", seeded["service_id"])
+
+    assert again.exit_code == 0
+    assert "Nothing to change" in again.output
+    assert site_cli.writes() == []
+
+
+def test_a_person_deactivating_forgets_the_processors_record_of_it(
+    site_cli: SiteCli, seeded: dict[str, str]
+) -> None:
+    from processor.store import sites
+    from processor.store.db import utcnow
+
+    sessions = site_cli.sessions()
+    sites.record_deactivated_link(
+        sessions,
+        seeded["service_id"],
+        instance_id=site_cli.fake.site_id,
+        now=utcnow(),
+        reason="calendar broke",
+    )
+
+    result = site_cli.run("links", "activate", seeded["service_id"])
+
+    assert result.exit_code == 0
+    assert sites.deactivated_links(sessions, instance_id=site_cli.fake.site_id) == []
+
+
+def test_deactivate_with_a_bad_redirect_is_bad_usage(site_cli: SiteCli, seeded: dict[str, str]) -> None:
+    result = site_cli.run("links", "deactivate", seeded["service_id"], "--redirect", "javascript:alert(1)")
+
+    assert result.exit_code == 2
+    assert site_cli.calls() == []
