@@ -34,7 +34,7 @@ class Ledger:
     ) -> None:
         self._sessions = sessions
         self._event_id = event_id
-        self._lease = lease or timedelta(minutes=10)
+        self._lease = lease if lease is not None else timedelta(minutes=10)
 
     def for_event(self, event_id: int) -> Ledger:
         """The same ledger, recording which event took each key."""

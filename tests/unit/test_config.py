@@ -1,0 +1,71 @@
+"""Settings: defaults from the design, and start-up errors that name the setting."""
+
+from __future__ import annotations
+
+import pytest
+
+from processor.config import ConfigError, load_settings
+from processor.devtools.keys import generate_key_pair
+
+_, PUBLIC = generate_key_pair()
+
+
+def test_defaults_are_the_embedded_ones():
+    settings = load_settings({"WIX_PUBLIC_KEY": PUBLIC})
+
+    assert settings.database_url == "sqlite:///var/wix-meetings.sqlite3"
+    assert settings.celery_broker_url == "sqla+sqlite:///var/broker.sqlite3"
+    assert settings.wix_api_base_url == "https://www.wixapis.com"
+    assert (settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds) == (8, 30, 21600)
+    assert (settings.stuck_after_seconds, settings.sweep_interval_seconds) == (600, 15)
+    assert (settings.webhook_max_bytes, settings.jwt_leeway_seconds) == (262144, 60)
+    assert settings.refund_policy == "window"
+    assert settings.calendar_poll_seconds == 300
+    assert settings.public_base_url == "http://127.0.0.1:8000"
+    assert settings.wix_auth_mode is None
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"MAX_ATTEMPTS": "zero"}, "MAX_ATTEMPTS"),
+        ({"MAX_ATTEMPTS": "0"}, "MAX_ATTEMPTS"),
+        ({"REFUND_POLICY": "sometimes"}, "REFUND_POLICY"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"CELERY_BROKER_URL": "kafka://x"}, "CELERY_BROKER_URL"),
+        ({"WIX_API_BASE_URL": "ftp://x"}, "WIX_API_BASE_URL"),
+        ({"SMTP_URL": "mail.example.com"}, "SMTP_URL"),
+        ({"WIX_APP_ID": "only-the-id"}, "WIX_APP_SECRET"),
+        ({"WIX_API_KEY": "key-without-site"}, "WIX_SITE_ID"),
+        ({"RETRY_BASE_SECONDS": "100", "RETRY_MAX_SECONDS": "10"}, "RETRY_MAX_SECONDS"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"WIX_PUBLIC_KEY": "not a pem"}, "WIX_PUBLIC_KEY"),
+        ({"WIX_PUBLIC_KEY": "@/nonexistent/key.pem"}, "WIX_PUBLIC_KEY"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_setting(env, named):
+    with pytest.raises(ConfigError, match=named):
+        load_settings({"WIX_PUBLIC_KEY": PUBLIC, **env})
+
+
+def test_a_missing_public_key_names_the_setting(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no var/dev-keys here
+
+    with pytest.raises(ConfigError, match="WIX_PUBLIC_KEY"):
+        load_settings({})
+
+
+def test_several_pem_blocks_are_accepted_for_key_rotation():
+    _, other = generate_key_pair()
+
+    assert len(load_settings({"WIX_PUBLIC_KEY": PUBLIC + "\n" + other}).wix_public_keys) == 2
+
+
+def test_postgresql_urls_mean_psycopg_3():
+    settings = load_settings({"WIX_PUBLIC_KEY": PUBLIC, "DATABASE_URL": "postgresql://u@h/db"})
+
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_public_base_url_follows_the_port():
+    assert load_settings({"WIX_PUBLIC_KEY": PUBLIC, "PORT": "9000"}).public_base_url == "http://127.0.0.1:9000"
