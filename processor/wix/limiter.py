@@ -33,19 +33,16 @@ class RateLimiter:
 
     def acquire(self) -> float:
         """Take one request's token, waiting as long as needed; returns the seconds waited."""
-        waited = 0.0
-        while True:
-            with self._lock:
-                now = self._clock()
-                elapsed = max(0.0, now - self._updated)
-                self._tokens = min(float(self.burst), self._tokens + elapsed * self._per_second)
-                self._updated = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    return waited
-                wait = (1.0 - self._tokens) / self._per_second
+        with self._lock:
+            now = self._clock()
+            elapsed = max(0.0, now - self._updated)
+            self._tokens = min(float(self.burst), self._tokens + elapsed * self._per_second)
+            self._updated = now
+            self._tokens -= 1.0  # reserve now, so waiters queue in order of arrival
+            wait = -self._tokens / self._per_second if self._tokens < 0 else 0.0
+        if wait > 0:
             self._sleep(wait)
-            waited += wait
+        return wait
 
 
 _limiters: dict[str, RateLimiter] = {}
