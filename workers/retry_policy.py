@@ -50,11 +50,13 @@ def decide(
 
 
 def is_permanent(exc: BaseException) -> bool:
-    """Validation, permission, not-found and precondition errors from Wix; PermanentFailure."""
+    """Wix validation/permission/not-found/precondition errors, Wix not configured, PermanentFailure."""
+    from processor.wix.client import WixNotConfiguredError
     from processor.wix.errors import WixRejectedError
     from workers.notify.email import NotifyRejectedError
 
-    return isinstance(exc, PermanentFailure | WixRejectedError | NotifyRejectedError)
+    permanent = (PermanentFailure, WixRejectedError, NotifyRejectedError, WixNotConfiguredError)
+    return isinstance(exc, permanent)
 
 
 def retry_after_hint(exc: BaseException) -> float | None:

@@ -24,7 +24,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     if configure_logs:
         configure_logging(settings)
     app = Flask("processor.web")
-    app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_bytes
+    # One byte over the limit gets through the stream wrapper, so the view can tell a chunked
+    # body that exceeds the limit (Werkzeug truncates those silently) from one that fits.
+    app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_bytes + 1
     app.json.sort_keys = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import structlog
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from processor.events import InvalidSignatureError, MalformedEventError, decode_webhook
 from processor.metrics import DUPLICATES, WEBHOOKS_RECEIVED, WEBHOOKS_REJECTED
@@ -19,6 +20,8 @@ log = structlog.get_logger(__name__)
 def receive_webhook() -> ResponseReturnValue:
     """Accept one Wix webhook; 200 only once the event is in the store."""
     raw = request.get_data(cache=False, as_text=False, parse_form_data=False)  # 413 past the limit
+    if len(raw) > current_settings().webhook_max_bytes:  # a chunked body with no Content-Length
+        raise RequestEntityTooLarge()
     try:
         event = decode_webhook(raw, public_keys(), leeway_seconds=current_settings().jwt_leeway_seconds)
     except InvalidSignatureError as exc:
