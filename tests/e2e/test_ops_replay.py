@@ -16,7 +16,11 @@ ADMIN = {"Authorization": "Bearer s3cret-admin"}
 def _cli(pipeline, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**pipeline.env, "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, "-m", "processor", *args], env=env, cwd=pipeline.tmp, capture_output=True, text=True,
+        [sys.executable, "-m", "processor", *args],
+        env=env,
+        cwd=pipeline.tmp,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 
@@ -40,8 +44,17 @@ def test_events_list_shows_dead_events_as_json_lines(dead_event):
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == [event_id]
     assert set(rows[0]) >= {
-        "id", "wix_event_id", "event_type", "source", "instance_id", "status", "status_reason",
-        "received_at", "next_attempt_at", "payload", "attempts",
+        "id",
+        "wix_event_id",
+        "event_type",
+        "source",
+        "instance_id",
+        "status",
+        "status_reason",
+        "received_at",
+        "next_attempt_at",
+        "payload",
+        "attempts",
     }
 
 
@@ -107,7 +120,9 @@ def test_the_admin_api_pages_newest_first_with_a_cursor(make_pipeline, signed_ev
     ids = [pipeline.post(signed_event("test.succeeds")).json["event_id"] for _ in range(5)]
 
     first = pipeline.client.get("/admin/api/events?limit=2", headers=ADMIN).json
-    second = pipeline.client.get(f"/admin/api/events?limit=2&cursor={first['next_cursor']}", headers=ADMIN).json
+    second = pipeline.client.get(
+        f"/admin/api/events?limit=2&cursor={first['next_cursor']}", headers=ADMIN
+    ).json
     one = pipeline.client.get(f"/admin/api/events/{ids[0]}", headers=ADMIN)
 
     assert [e["id"] for e in first["events"]] == ids[::-1][:2]
@@ -121,6 +136,8 @@ def test_the_admin_api_wants_the_bearer_token_and_hides_when_unset(make_pipeline
     hidden = make_pipeline(store="sqlite", broker="embedded")
 
     assert guarded.client.get("/admin/api/events").status_code == 401
-    assert guarded.client.get("/admin/api/events", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert (
+        guarded.client.get("/admin/api/events", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    )
     assert guarded.client.get("/admin/api/events", headers=ADMIN).status_code == 200
     assert hidden.client.get("/admin/api/events", headers=ADMIN).status_code == 404

@@ -21,24 +21,36 @@ def _env(port: int) -> dict[str, str]:
 
 def _cli(cwd, env, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "processor", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "processor", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path, process_group):
     port = free_port()
     env = _env(port)
-    run = process_group.start([sys.executable, "-m", "processor", "run"], name="run", env=env, cwd=str(tmp_path))
+    run = process_group.start(
+        [sys.executable, "-m", "processor", "run"], name="run", env=env, cwd=str(tmp_path)
+    )
     wait_until(
         lambda: httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200,
-        timeout=60, interval=0.3, ignore=(httpx.HTTPError,), message=f"never ready:\n{run.output()[-3000:]}",
+        timeout=60,
+        interval=0.3,
+        ignore=(httpx.HTTPError,),
+        message=f"never ready:\n{run.output()[-3000:]}",
     )
 
     sent = _cli(tmp_path, env, "dev", "send", "wix.bookings.v2.booking_number_of_participants_updated")
     event_id = json.loads(sent.stdout.split(" ", 1)[1].splitlines()[0])["event_id"]
     listed = wait_until(
         lambda: (r := _cli(tmp_path, env, "events", "list", "--json")).stdout and "ignored" in r.stdout and r,
-        timeout=60, interval=0.5, message="the event never finished",
+        timeout=60,
+        interval=0.5,
+        message="the event never finished",
     )
 
     assert sent.returncode == 0, sent.stderr
@@ -57,14 +69,27 @@ def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path
 
 def test_serve_runs_gunicorn_and_refuses_an_oversized_chunked_body(tmp_path, process_group, wix_keys):
     port = free_port()
-    env = {**_env(port), "WIX_PUBLIC_KEY": wix_keys.public_pem, "WEBHOOK_MAX_BYTES": "2048",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
+    env = {
+        **_env(port),
+        "WIX_PUBLIC_KEY": wix_keys.public_pem,
+        "WEBHOOK_MAX_BYTES": "2048",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+    }
     assert _cli(tmp_path, env, "db", "upgrade").returncode == 0
-    serve = process_group.start([sys.executable, "-m", "processor", "serve", "--port", str(port)], env=env,
-                                cwd=str(tmp_path), name="serve")
+    serve = process_group.start(
+        [sys.executable, "-m", "processor", "serve", "--port", str(port)],
+        env=env,
+        cwd=str(tmp_path),
+        name="serve",
+    )
     url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: httpx.get(f"{url}/healthz", timeout=2).status_code == 200, timeout=60, interval=0.3,
-               ignore=(httpx.HTTPError,), message=f"serve never came up:\n{serve.output()[-2000:]}")
+    wait_until(
+        lambda: httpx.get(f"{url}/healthz", timeout=2).status_code == 200,
+        timeout=60,
+        interval=0.3,
+        ignore=(httpx.HTTPError,),
+        message=f"serve never came up:\n{serve.output()[-2000:]}",
+    )
 
     def chunks():
         for _ in range(100):

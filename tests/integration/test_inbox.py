@@ -32,8 +32,13 @@ def sessions(request, tmp_path):
 
 def _event(n: int) -> WixEvent:
     return WixEvent(
-        wix_event_id=f"evt-{n}", event_type="test.succeeds", instance_id="site", entity_id=f"e{n}",
-        entity_sequence=None, event_time=None, payload={"data": {}},
+        wix_event_id=f"evt-{n}",
+        event_type="test.succeeds",
+        instance_id="site",
+        entity_id=f"e{n}",
+        entity_sequence=None,
+        event_time=None,
+        payload={"data": {}},
     )
 
 
@@ -88,12 +93,22 @@ def test_a_failed_event_is_due_only_at_its_next_attempt_time(sessions):
         event_id, _ = inbox.record_received(session, _event(1))
         claimed = inbox.claim(session, event_id, stuck_after=timedelta(minutes=10))
         retry_at = utcnow() + timedelta(minutes=2)
-        inbox.finish(session, claimed, status=EventStatus.FAILED, outcome="failed", reason="x",
-                     next_attempt_at=retry_at)
+        inbox.finish(
+            session,
+            claimed,
+            status=EventStatus.FAILED,
+            outcome="failed",
+            reason="x",
+            next_attempt_at=retry_at,
+        )
 
         early = inbox.requeue_due(session, stuck_after=timedelta(hours=1), received_grace=timedelta(hours=1))
-        due = inbox.requeue_due(session, stuck_after=timedelta(hours=1), received_grace=timedelta(hours=1),
-                                now=retry_at + timedelta(seconds=1))
+        due = inbox.requeue_due(
+            session,
+            stuck_after=timedelta(hours=1),
+            received_grace=timedelta(hours=1),
+            now=retry_at + timedelta(seconds=1),
+        )
 
     assert early == []
     assert due == [event_id]
@@ -116,9 +131,13 @@ def test_the_ledger_lets_one_caller_do_the_effect(sessions):
 def test_a_failed_effect_releases_its_key(sessions):
     ledger = Ledger(sessions)
 
-    with pytest.raises(RuntimeError), ledger.once("email:b1:created:1") as first_time:
-        assert first_time
-        raise RuntimeError("SMTP down")
+    def send_failing_email() -> None:
+        with ledger.once("email:b1:created:1") as first_time:
+            assert first_time
+            raise RuntimeError("SMTP down")
+
+    with pytest.raises(RuntimeError):
+        send_failing_email()
 
     with ledger.once("email:b1:created:1") as first_time:
         assert first_time

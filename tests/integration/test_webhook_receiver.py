@@ -172,7 +172,8 @@ ENVELOPES = {
         keys, json.dumps({"eventType": BOOKING_CANCELED, "instanceId": "i", "data": {"id": "x"}})
     ),
     "domain event without id": lambda keys: _claims_token(
-        keys, json.dumps({"eventType": BOOKING_CANCELED, "instanceId": "i", "data": json.dumps({"slug": "x"})})
+        keys,
+        json.dumps({"eventType": BOOKING_CANCELED, "instanceId": "i", "data": json.dumps({"slug": "x"})}),
     ),
     "eventTime not a time": lambda keys: _claims_token(
         keys,

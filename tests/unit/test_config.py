@@ -68,4 +68,6 @@ def test_postgresql_urls_mean_psycopg_3():
 
 
 def test_public_base_url_follows_the_port():
-    assert load_settings({"WIX_PUBLIC_KEY": PUBLIC, "PORT": "9000"}).public_base_url == "http://127.0.0.1:9000"
+    assert (
+        load_settings({"WIX_PUBLIC_KEY": PUBLIC, "PORT": "9000"}).public_base_url == "http://127.0.0.1:9000"
+    )

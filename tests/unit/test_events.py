@@ -34,7 +34,9 @@ CANCELED = {
 }
 
 
-def _token(layer3: dict, *, identity: object = None, event_type: str = "wix.bookings.v2.booking_canceled") -> bytes:
+def _token(
+    layer3: dict, *, identity: object = None, event_type: str = "wix.bookings.v2.booking_canceled"
+) -> bytes:
     envelope: dict[str, object] = {
         "eventType": event_type,
         "instanceId": "a41f2c9e-7b3d-4e6a-8c15-2d9f0b7e6a34",
@@ -75,8 +77,12 @@ def test_identity_may_be_absent():
 
 @pytest.mark.parametrize(
     ("kind", "key"),
-    [("createdEvent", "entity"), ("updatedEvent", "currentEntity"), ("deletedEvent", "deletedEntity"),
-     ("actionEvent", "body")],
+    [
+        ("createdEvent", "entity"),
+        ("updatedEvent", "currentEntity"),
+        ("deletedEvent", "deletedEntity"),
+        ("actionEvent", "body"),
+    ],
 )
 def test_bodies_are_read_as_objects_strings_or_as_json(kind, key):
     entity = {"id": "x", "revision": "7"}
