@@ -104,7 +104,9 @@ class FakeWix(FakeWixSeeding):
     def start(self, port: int = 0, host: str = "127.0.0.1") -> FakeWix:
         """Serve on loopback in a background thread; port 0 picks a free one."""
         self._server = make_server(host, port, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-wix", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-wix", daemon=True
+        )
         self._thread.start()
         return self
 

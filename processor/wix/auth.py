@@ -104,7 +104,6 @@ class InstanceTokenAuth(httpx.Auth):
         request.headers["Authorization"] = self.token()
         response = yield request
         if response.status_code == 401:
-            response.close()
             request.headers["Authorization"] = self.token(refused=request.headers["Authorization"])
             yield request
 

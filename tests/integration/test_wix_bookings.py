@@ -56,8 +56,10 @@ def test_query_extended_pages_by_cursor(wix_client, fake_wix, link):
     first = wix_client.bookings.query_extended({"status": "CONFIRMED"}, limit=2)
     second = wix_client.bookings.query_extended(limit=2, cursor=first.next_cursor)
 
-    assert len(first.bookings) == 2 and first.next_cursor
-    assert len(second.bookings) == 1 and second.next_cursor is None
+    assert len(first.bookings) == 2
+    assert first.next_cursor
+    assert len(second.bookings) == 1
+    assert second.next_cursor is None
 
 
 def test_cancel_with_revision_cancels_and_bumps_revision(wix_client, fake_wix, paid_booking):
