@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from structlog.contextvars import bound_contextvars
 
-from processor.queue import PROCESS_EVENT_TASK, SWEEP_TASK
-from workers import app, processing, recovery, wiring
+from processor.queue import PROCESS_EVENT_TASK, SWEEP_TASK, WATCH_CALENDARS_TASK
+from workers import app, calendar_watcher, processing, recovery, wiring
 
 
 @app.task(name=PROCESS_EVENT_TASK, acks_late=True, ignore_result=True)
@@ -19,3 +19,9 @@ def process_event(event_id: int) -> str | None:
 def sweep() -> int:
     """Re-send retries that are due and events that got stuck."""
     return len(recovery.sweep(wiring.deps(), app))
+
+
+@app.task(name=WATCH_CALENDARS_TASK, ignore_result=True)
+def watch_calendars() -> int:
+    """Poll installed sites' calendar connections; each change becomes a stored, queued event."""
+    return len(calendar_watcher.watch_calendars(wiring.deps(), app))

@@ -110,7 +110,9 @@ def observe_connections(
     known = {
         row.connection_id: row
         for row in session.execute(
-            select(CalendarConnectionState).where(CalendarConnectionState.instance_id == instance_id)
+            select(CalendarConnectionState)
+            .where(CalendarConnectionState.instance_id == instance_id)
+            .with_for_update()  # two watchers at once: the second waits, then sees no change
         ).scalars()
     }
     changes: list[ConnectionChange] = []

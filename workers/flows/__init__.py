@@ -17,7 +17,12 @@ from workers.flows.registry import (
 )
 
 # Each module registers its flows at import; load_flows() imports them all once per worker.
-FLOW_MODULES: tuple[str, ...] = ()
+FLOW_MODULES: tuple[str, ...] = (
+    "workers.flows.refunds",
+    "workers.flows.booking_emails",
+    "workers.flows.calendar_sync",
+    "workers.flows.provisioning",
+)
 
 
 def load_flows() -> dict[str, str]:

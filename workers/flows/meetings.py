@@ -1,0 +1,137 @@
+"""What the booking flows share: the booking in an event, is it a Meetings booking, its details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from processor.events import WixEvent, parse_event_time
+from processor.store import inbox
+from processor.store.db import Sessions
+from processor.store.models import Event, EventStatus
+from processor.wix.bookings import Booking
+from processor.wix.client import WixClient
+from processor.wix.errors import WixNotFoundError
+from processor.wix.services import MEETINGS_APP_ID, Service
+from workers.notify.details import MeetingDetails
+
+BOOKING_CREATED = "wix.bookings.v2.booking_created"
+BOOKING_CONFIRMED = "wix.bookings.v2.booking_confirmed"
+BOOKING_RESCHEDULED = "wix.bookings.v2.booking_rescheduled"
+BOOKING_CANCELED = "wix.bookings.v2.booking_canceled"
+BOOKING_EVENT_TYPES = (BOOKING_CREATED, BOOKING_CONFIRMED, BOOKING_RESCHEDULED, BOOKING_CANCELED)
+
+
+def booking_of(event: WixEvent) -> Booking | None:
+    """The booking an event carries (`body.booking`, or the entity itself for created events)."""
+    body = event.body or {}
+    raw = body.get("booking") if isinstance(body.get("booking"), dict) else body
+    return Booking.from_wire(raw) if isinstance(raw, dict) and raw.get("id") else None
+
+
+def sequence_of(event: WixEvent, booking: Booking) -> int:
+    """The event's place in the booking's history: entityEventSequence, else the booking revision."""
+    if event.entity_sequence is not None:
+        return event.entity_sequence
+    return booking.revision or 0
+
+
+def newer_handled(sessions: Sessions, booking_id: str, sequence: int) -> int | None:
+    """The newest sequence already handled for this booking, when it is newer than `sequence`."""
+    with sessions() as session:
+        newest = inbox.newest_sequence_seen(session, booking_id, BOOKING_EVENT_TYPES)
+    return newest if newest is not None and newest > sequence else None
+
+
+def handled_before(sessions: Sessions, booking_id: str, event_type: str) -> bool:
+    """Whether an event of this type for this booking already succeeded."""
+    with sessions() as session:
+        count = session.execute(
+            select(func.count()).where(
+                Event.entity_id == booking_id,
+                Event.event_type == event_type,
+                Event.status == EventStatus.SUCCEEDED.value,
+            )
+        ).scalar_one()
+    return bool(count)
+
+
+@dataclass
+class BookingContext:
+    """One booking and, read at most once each, its service and host."""
+
+    wix: WixClient
+    booking: Booking
+    _service: Service | None = field(default=None, repr=False)
+    _service_read: bool = field(default=False, repr=False)
+
+    @property
+    def service(self) -> Service | None:
+        """The booking's service (None when the slot names none or Wix no longer has it)."""
+        slot = self.booking.slot
+        if not self._service_read and slot is not None and slot.service_id:
+            self._service_read = True
+            try:
+                self._service = self.wix.services.get(slot.service_id)
+            except WixNotFoundError:
+                self._service = None
+        return self._service
+
+    def is_meetings(self) -> bool:
+        """booking.appId, else bookingSource.appDefId, else the service's appId (§3)."""
+        if self.booking.is_meetings:
+            return True
+        service = self.service
+        return service is not None and service.app_id == MEETINGS_APP_ID
+
+    def host(self) -> tuple[str | None, str | None]:
+        """The host's name and email: slot.resource, else the matching staff member."""
+        resource = self.booking.slot.resource if self.booking.slot else None
+        name, email = (resource.name, resource.email) if resource else (None, None)
+        if email or resource is None or not resource.id:
+            return name, email
+        member = next((m for m in self.wix.staff.query() if m.matches_resource(resource.id)), None)
+        if member is None:
+            return name, None
+        return name or member.name, member.email
+
+    def details(self, *, with_service: bool = True) -> MeetingDetails | None:
+        """The booking as notifications show it; None without readable start and end times."""
+        booking, slot = self.booking, self.booking.slot
+        start = _instant(booking.start_date) or _instant(slot.start_date if slot else None)
+        end = _instant(booking.end_date) or _instant(slot.end_date if slot else None)
+        if start is None or end is None:
+            return None
+        service = self.service if with_service else None
+        host_name, host_email = self.host()
+        contact = booking.contact
+        title = (booking.raw.get("bookedEntity") or {}).get("title")
+        customer = " ".join(p for p in (contact.first_name, contact.last_name) if p) if contact else ""
+        return MeetingDetails(
+            booking_id=booking.id,
+            revision=booking.revision or 0,
+            service_name=(service.name if service and service.name else None) or title or "Meeting",
+            start_utc=start,
+            end_utc=end,
+            host_name=host_name,
+            host_email=host_email,
+            host_time_zone=slot.timezone if slot else None,
+            customer_name=customer or None,
+            customer_email=contact.email if contact else None,
+            customer_phone=contact.phone if contact else None,
+            booking_page_url=service.booking_page_url if service else None,
+            location=_location(slot.raw if slot else {}),
+            customer_time_zone=contact.time_zone if contact else None,
+        )
+
+
+def _instant(value: str | None) -> datetime | None:
+    return parse_event_time(value) if value else None
+
+
+def _location(slot: dict[str, Any]) -> str | None:
+    location = slot.get("location") or {}
+    return location.get("formattedAddress") or location.get("name") or None
