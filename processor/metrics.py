@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
     Counter,
-    Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
@@ -27,37 +27,53 @@ WEBHOOKS_REJECTED = Counter(
     ["reason"],
 )
 DUPLICATES = Counter("wix_webhook_duplicates_total", "Deliveries of an event already stored.")
-EVENTS_PROCESSED = Counter(
-    "wix_events_processed_total",
-    "Processing attempts finished, by event type and outcome.",
-    ["event_type", "outcome"],
-)
-PROCESSING_SECONDS = Histogram(
-    "wix_event_processing_seconds",
-    "Time one processing attempt took, by event type.",
-    ["event_type"],
-    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
-)
+
+RECENT_WINDOW_SECONDS = 900
 
 
-class EventsByStatus(Collector):
-    """`wix_events` gauge by status, read from the store at scrape time."""
+class StoreMetrics(Collector):
+    """Gauges read from the store at scrape time, so worker-side numbers need no worker endpoint."""
 
-    def __init__(self, count_by_status: Callable[[], dict[str, int]]) -> None:
-        self._count = count_by_status
+    def __init__(self, read: Callable[[], StoreSnapshot]) -> None:
+        self._read = read
 
     def collect(self) -> Iterator[Any]:
-        family = GaugeMetricFamily("wix_events", "Events in the store, by status.", labels=["status"])
         try:
-            counts = self._count()
+            snapshot = self._read()
         except Exception:  # the store being down must not break /metrics
-            counts = {}
-        for status, count in sorted(counts.items()):
-            family.add_metric([status], count)
-        yield family
+            snapshot = StoreSnapshot({}, {}, {})
+        by_status = GaugeMetricFamily("wix_events", "Events in the store, by status.", labels=["status"])
+        for status, count in sorted(snapshot.by_status.items()):
+            by_status.add_metric([status], count)
+        yield by_status
+        by_type = GaugeMetricFamily(
+            "wix_events_by_type",
+            "Events in the store, by event type and status.",
+            labels=["event_type", "status"],
+        )
+        for (event_type, status), count in sorted(snapshot.by_type.items()):
+            by_type.add_metric([event_type, status], count)
+        yield by_type
+        durations = SummaryMetricFamily(
+            "wix_event_processing_seconds",
+            f"Processing attempts finished in the last {RECENT_WINDOW_SECONDS} s: count and total seconds.",
+            labels=["event_type", "outcome"],
+        )
+        for (event_type, outcome), (count, total) in sorted(snapshot.recent_attempts.items()):
+            durations.add_metric([event_type, outcome], count_value=count, sum_value=total)
+        yield durations
 
 
-def render(count_by_status: Callable[[], dict[str, int]]) -> bytes:
+@dataclass(frozen=True)
+class StoreSnapshot:
+    """What /metrics reads from the store."""
+
+    by_status: dict[str, int]
+    by_type: dict[tuple[str, str], int]
+    recent_attempts: dict[tuple[str, str], tuple[int, float]]
+
+
+def render(read_store: Callable[[], StoreSnapshot]) -> bytes:
     """The Prometheus text for /metrics: this process's (or all gunicorn workers') series + the store's."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -65,10 +81,9 @@ def render(count_by_status: Callable[[], dict[str, int]]) -> bytes:
     else:
         from prometheus_client import REGISTRY
 
-        for collector in (WEBHOOKS_RECEIVED, WEBHOOKS_REJECTED, DUPLICATES, EVENTS_PROCESSED):
+        for collector in (WEBHOOKS_RECEIVED, WEBHOOKS_REJECTED, DUPLICATES):
             registry.register(_Forward(collector, REGISTRY))
-        registry.register(_Forward(PROCESSING_SECONDS, REGISTRY))
-    registry.register(EventsByStatus(count_by_status))
+    registry.register(StoreMetrics(read_store))
     return generate_latest(registry)
 
 

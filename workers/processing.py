@@ -9,7 +9,6 @@ import structlog
 from structlog.contextvars import bound_contextvars
 
 from processor.events import WixEvent
-from processor.metrics import EVENTS_PROCESSED, PROCESSING_SECONDS
 from processor.store import inbox
 from processor.store.models import Event, EventStatus
 from workers import retry_policy
@@ -51,8 +50,6 @@ def run(event_id: int, deps: Deps) -> str | None:
                 next_attempt_at=next_at,
                 now=deps.clock(),
             )
-        EVENTS_PROCESSED.labels(event.event_type, outcome).inc()
-        PROCESSING_SECONDS.labels(event.event_type).observe(elapsed)
         log.info(
             "event.processed",
             outcome=outcome,

@@ -264,10 +264,29 @@ def get(session: Session, event_id: int) -> Event | None:
     ).scalar_one_or_none()
 
 
-def count_by_status(session: Session) -> dict[str, int]:
-    """How many events are in each status (for /metrics)."""
-    rows = session.execute(select(Event.status, func.count()).group_by(Event.status)).all()
-    return {status: count for status, count in rows}
+def count_by_type_and_status(session: Session) -> dict[tuple[str, str], int]:
+    """How many events of each type are in each status (for /metrics)."""
+    rows = session.execute(
+        select(Event.event_type, Event.status, func.count()).group_by(Event.event_type, Event.status)
+    ).all()
+    return {(event_type, status): count for event_type, status, count in rows}
+
+
+def recent_attempt_durations(
+    session: Session, since: datetime, limit: int = 20_000
+) -> dict[tuple[str, str], tuple[int, float]]:
+    """(event type, outcome) → (count, total seconds) of attempts finished since `since`."""
+    rows = session.execute(
+        select(Event.event_type, Attempt.outcome, Attempt.started_at, Attempt.finished_at)
+        .join(Event, Event.id == Attempt.event_id)
+        .where(Attempt.finished_at >= since)
+        .limit(limit)
+    ).all()
+    totals: dict[tuple[str, str], tuple[int, float]] = {}
+    for event_type, outcome, started, finished in rows:
+        count, total = totals.get((event_type, outcome or "unknown"), (0, 0.0))
+        totals[(event_type, outcome or "unknown")] = (count + 1, total + (finished - started).total_seconds())
+    return totals
 
 
 def newest_sequence_seen(session: Session, entity_id: str, event_types: Sequence[str]) -> int | None:

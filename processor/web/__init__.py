@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -11,9 +12,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from processor.config import Settings, load_settings
 from processor.events import load_public_keys
 from processor.logs import configure_logging
+from processor.metrics import RECENT_WINDOW_SECONDS, StoreSnapshot
 from processor.queue import Doorbell, make_celery
 from processor.store import inbox
-from processor.store.db import make_engine, make_sessions, session_scope
+from processor.store.db import make_engine, make_sessions, session_scope, utcnow
 from processor.web import admin, calendars_page, health, webhooks
 from processor.web.context import STORE_ERRORS, close_request_session
 
@@ -48,13 +50,19 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.register_blueprint(blueprint)
     app.teardown_appcontext(close_request_session)
     _register_error_handlers(app)
-    app.extensions["count_by_status"] = lambda: _count_by_status(sessions)
+    app.extensions["read_store_metrics"] = lambda: _store_snapshot(sessions)
     return app
 
 
-def _count_by_status(sessions: Any) -> dict[str, int]:
+def _store_snapshot(sessions: Any) -> StoreSnapshot:
     with session_scope(sessions) as session:
-        return inbox.count_by_status(session)
+        by_type = inbox.count_by_type_and_status(session)
+        since = utcnow() - timedelta(seconds=RECENT_WINDOW_SECONDS)
+        recent = inbox.recent_attempt_durations(session, since)
+    by_status: dict[str, int] = {}
+    for (_event_type, status), count in by_type.items():
+        by_status[status] = by_status.get(status, 0) + count
+    return StoreSnapshot(by_status, by_type, recent)
 
 
 def _register_error_handlers(app: Flask) -> None:

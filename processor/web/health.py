@@ -50,7 +50,7 @@ def readyz() -> ResponseReturnValue:
 @bp.get("/metrics")
 def metrics_text() -> ResponseReturnValue:
     """Prometheus text format."""
-    body = metrics.render(current_app.extensions["count_by_status"])
+    body = metrics.render(current_app.extensions["read_store_metrics"])
     return Response(body, mimetype="text/plain; version=0.0.4; charset=utf-8")
 
 

@@ -66,5 +66,6 @@ def test_healthz_and_metrics(make_pipeline, signed_event):
     metrics = pipeline.client.get("/metrics").get_data(as_text=True)
     assert 'wix_webhooks_received_total{event_type="test.succeeds",outcome="accepted"}' in metrics
     assert "wix_events{status=" in metrics
+    assert "wix_events_by_type{" in metrics
     with pipeline.engine.connect() as connection:
         assert connection.execute(text("select count(*) from events")).scalar_one() == 1

@@ -24,6 +24,8 @@ def test_a_signed_event_reaches_succeeded_through_a_real_worker(make_pipeline, s
     assert event["status"] == "succeeded"
     assert [a["outcome"] for a in event["attempts"]] == ["succeeded"]
     assert pipeline.effects() == ["effect:e-1"]
+    metrics = pipeline.client.get("/metrics").get_data(as_text=True)
+    assert 'wix_event_processing_seconds_count{event_type="test.succeeds",outcome="succeeded"} 1.0' in metrics
 
 
 def test_an_event_type_without_a_flow_ends_ignored(make_pipeline, signed_event):
