@@ -143,7 +143,7 @@ def price_link(
 
     updated = update_service(wix, service_id, changes_for)
     service = updated or wix.services.get(service_id)
-    return Link.from_service(service), updated is not None
+    return Link.from_service(service, _host_names(wix)), updated is not None
 
 
 def _same_payment(service: Service, wanted: JsonDict) -> bool:
