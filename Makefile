@@ -12,8 +12,10 @@ help: ## Show this help
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=compat
+	@echo "Installing the processor and its dev tools into $(VENV) (log: $(VENV)/install.log)"
+	@{ $(BIN)/python -m pip install --disable-pip-version-check --upgrade pip && \
+	   $(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=compat; \
+	 } > $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the processor with its dev tools
@@ -26,12 +28,12 @@ services: ## Make sure the test servers run (PostgreSQL, Redis, Chromium), insta
 	@bash scripts/ensure-chromium.sh
 
 lint: $(STAMP) ## ruff format --check and ruff check
-	$(BIN)/ruff format --check processor workers tests bench
-	$(BIN)/ruff check processor workers tests bench
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 
 fmt: $(STAMP) ## Format and fix what ruff can
-	$(BIN)/ruff format processor workers tests bench
-	$(BIN)/ruff check --fix processor workers tests bench
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 test: $(STAMP) services lint ## Set up and run the whole test suite (real PostgreSQL, Redis, Celery, SMTP, fake Wix)
 	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
