@@ -284,6 +284,8 @@ def recent_attempt_durations(
     ).all()
     totals: dict[tuple[str, str], tuple[int, float]] = {}
     for event_type, outcome, started, finished in rows:
+        if finished is None:
+            continue
         count, total = totals.get((event_type, outcome or "unknown"), (0, 0.0))
         totals[(event_type, outcome or "unknown")] = (count + 1, total + (finished - started).total_seconds())
     return totals
