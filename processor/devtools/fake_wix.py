@@ -12,16 +12,26 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from processor.devtools import fake_wix_bookings, fake_wix_calendars, fake_wix_catalog, fake_wix_orders
 from processor.devtools.fake_wix_calendars import OAUTH_CONSENT_PATH, complete_oauth
-from processor.devtools.fake_wix_core import FakeRequest, FakeState, FakeWixError, JsonDict
+from processor.devtools.fake_wix_core import (
+    FakeRequest,
+    FakeState,
+    FakeWixError,
+    JsonDict,
+    code,
+    error_response,
+    json_response,
+    reason,
+)
 from processor.devtools.fake_wix_seed import FakeWixSeeding
 
+T = TypeVar("T")
 TOKEN_LIFETIME_SECONDS = 14400
 ROUTES = [
     route
@@ -205,7 +215,7 @@ class FakeWix(FakeWixSeeding):
     def staff_members(self) -> dict[str, JsonDict]:
         return self._snapshot(self.state.staff)
 
-    def _snapshot(self, value: Any) -> Any:
+    def _snapshot(self, value: T) -> T:
         with self.lock:
             return copy.deepcopy(value)
 
@@ -228,17 +238,17 @@ class FakeWix(FakeWixSeeding):
             if fault is not None and fault.status is not None:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 raise FakeWixError(
-                    fault.status, _reason(fault.status), code=_code(fault.status), headers=headers
+                    fault.status, reason(fault.status), code=code(fault.status), headers=headers
                 )
             response = self._dispatch(request, body)
         except FakeWixError as exc:
-            response = _error_response(exc)
+            response = error_response(exc)
         response.headers["x-wix-request-id"] = str(uuid.uuid4())
         return response(environ, start_response)
 
     def _dispatch(self, request: Request, body: Any) -> Response:
         if request.method == "POST" and request.path == "/oauth2/token":
-            return _json_response(self._issue_token(body))
+            return json_response(self._issue_token(body))
         if request.method == "GET" and request.path == OAUTH_CONSENT_PATH:
             with self.lock:
                 _, redirect = complete_oauth(self.state, request.args.get("state", ""))
@@ -251,7 +261,7 @@ class FakeWix(FakeWixSeeding):
             match = route.pattern.match(request.path)
             if match and route.method == request.method:
                 with self.lock:
-                    return _json_response(route.handler(self.state, fake_request, **match.groupdict()))
+                    return json_response(route.handler(self.state, fake_request, **match.groupdict()))
         raise FakeWixError(404, f"no route {request.method} {request.path}", code="NOT_FOUND")
 
     def _issue_token(self, body: Any) -> JsonDict:
@@ -310,22 +320,3 @@ class FakeWix(FakeWixSeeding):
                     fault.times -= 1
                     return fault
         return None
-
-
-def _reason(status: int) -> str:
-    return {429: "Too many requests", 409: "Revision mismatch"}.get(status, f"Fake failure {status}")
-
-
-def _code(status: int) -> str:
-    return {429: "TOO_MANY_REQUESTS", 409: "REVISION_MISMATCH"}.get(status, "FAKE_FAILURE")
-
-
-def _json_response(body: JsonDict) -> Response:
-    return Response(json.dumps(body, default=str), status=200, mimetype="application/json")
-
-
-def _error_response(exc: FakeWixError) -> Response:
-    body = exc.body()
-    text = "" if body is None else json.dumps(body)
-    mimetype = "application/json" if body is not None else None
-    return Response(text, status=exc.status, headers=exc.headers, mimetype=mimetype)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+
+from werkzeug.wrappers import Response
 
 JsonDict = dict[str, Any]
 
@@ -214,3 +217,24 @@ def _condition_holds(values: list[Any], condition: Any) -> bool:
         "$lte": lambda v: any(x <= v for x in values),
     }
     return all(checks[op](operand) for op, operand in condition.items() if op in checks)
+
+
+def reason(status: int) -> str:
+    """The message of an injected failure."""
+    return {429: "Too many requests", 409: "Revision mismatch"}.get(status, f"Fake failure {status}")
+
+
+def code(status: int) -> str:
+    """The applicationError code of an injected failure."""
+    return {429: "TOO_MANY_REQUESTS", 409: "REVISION_MISMATCH"}.get(status, "FAKE_FAILURE")
+
+
+def json_response(body: JsonDict) -> Response:
+    return Response(json.dumps(body, default=str), status=200, mimetype="application/json")
+
+
+def error_response(exc: FakeWixError) -> Response:
+    body = exc.body()
+    text = "" if body is None else json.dumps(body)
+    mimetype = "application/json" if body is not None else None
+    return Response(text, status=exc.status, headers=exc.headers, mimetype=mimetype)

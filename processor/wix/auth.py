@@ -128,7 +128,7 @@ class InstanceTokenAuth(httpx.Auth):
             "instance_id": self.instance_id,
         }
         try:
-            response = self._http.post(TOKEN_PATH, json=body, timeout=TOKEN_TIMEOUT, auth=None)
+            response = self._http.post(TOKEN_PATH, json=body, timeout=TOKEN_TIMEOUT)
         except httpx.TransportError as exc:
             raise WixUnavailableError(f"token request failed: {type(exc).__name__}") from None
         if response.status_code != 200:

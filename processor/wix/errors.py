@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import email.utils
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,7 +94,7 @@ class FieldViolation:
     description: str | None
     violated_rule: str | None = None
     rule_name: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> FieldViolation:
@@ -159,7 +160,7 @@ def _read_error_body(
         return None, None, ()
     if not isinstance(body, dict):
         return None, None, ()
-    details = body.get("details") if isinstance(body.get("details"), dict) else {}
+    details: dict[str, Any] = body["details"] if isinstance(body.get("details"), dict) else {}
     application = details.get("applicationError") or {}
     validation = details.get("validationError") or {}
     violations = tuple(
