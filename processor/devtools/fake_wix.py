@@ -39,6 +39,7 @@ ROUTES = [
     for route in module.routes.routes
 ]
 REDACTED = "<redacted>"
+REQUEST_LOG_PATH = "/_fake/requests"  # demos: what the processor sent, no auth needed
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,8 @@ class FakeWix(FakeWixSeeding):
     def _dispatch(self, request: Request, body: Any) -> Response:
         if request.method == "POST" and request.path == "/oauth2/token":
             return json_response(self._issue_token(body))
+        if request.method == "GET" and request.path == REQUEST_LOG_PATH:
+            return json_response({"requests": self._request_log()})
         if request.method == "GET" and request.path == OAUTH_CONSENT_PATH:
             with self.lock:
                 _, redirect = complete_oauth(self.state, request.args.get("state", ""))
@@ -263,6 +266,15 @@ class FakeWix(FakeWixSeeding):
                 with self.lock:
                     return json_response(route.handler(self.state, fake_request, **match.groupdict()))
         raise FakeWixError(404, f"no route {request.method} {request.path}", code="NOT_FOUND")
+
+    def _request_log(self) -> list[JsonDict]:
+        """What `GET /_fake/requests` answers: every recorded call but these, credentials redacted."""
+        with self.lock:
+            return [
+                {"method": r.method, "path": r.path, "query": r.query, "json": r.json}
+                for r in self.requests
+                if r.path != REQUEST_LOG_PATH
+            ]
 
     def _issue_token(self, body: Any) -> JsonDict:
         body = body if isinstance(body, dict) else {}
