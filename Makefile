@@ -27,9 +27,10 @@ services: ## Make sure the test servers run (PostgreSQL, Redis, Chromium), insta
 	@bash scripts/ensure-test-services.sh
 	@bash scripts/ensure-chromium.sh
 
-lint: $(STAMP) ## ruff format --check and ruff check
+lint: $(STAMP) ## ruff format --check, ruff check, mypy --strict
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 fmt: $(STAMP) ## Format and fix what ruff can
 	$(BIN)/ruff format .

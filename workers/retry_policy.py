@@ -30,7 +30,7 @@ def backoff_seconds(failures: int, settings: Settings, rng: random.Random | None
     """Exponential in the number of failures so far, capped, with jitter in [50%, 100%]."""
     rng = rng or random.Random()
     ceiling = min(settings.retry_max_seconds, settings.retry_base_seconds * 2 ** max(failures - 1, 0))
-    return max(1.0, ceiling * rng.uniform(0.5, 1.0))
+    return max(1.0, float(ceiling * rng.uniform(0.5, 1.0)))
 
 
 def decide(
