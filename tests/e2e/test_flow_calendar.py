@@ -18,23 +18,6 @@ REDIRECT = "https://example.com/back-soon"
 
 
 @pytest.fixture
-def flow_pipeline(make_pipeline, fake_wix: FakeWix, smtp_sink, ops_hook):
-    """make(**env) → a pipeline aimed at the fake Wix, the SMTP sink and the ops hook."""
-
-    def make(**env: str) -> Any:
-        return make_pipeline(
-            WIX_API_BASE_URL=fake_wix.url,
-            WIX_API_KEY=fake_wix.api_key,
-            WIX_SITE_ID=fake_wix.site_id,
-            SMTP_URL=smtp_sink.url,
-            OPS_WEBHOOK_URL=ops_hook.url,
-            **env,
-        )
-
-    return make
-
-
-@pytest.fixture
 def host_setup(fake_wix: FakeWix) -> dict[str, Any]:
     """A host with an active link, a link the owner turned off, and a synced Google calendar."""
     host = fake_wix.add_staff_member("Dana Host", "dana@example.com")

@@ -17,23 +17,6 @@ PROVISION = r"^/meetings/v1/provision-meetings-app$"
 
 
 @pytest.fixture
-def flow_pipeline(make_pipeline, fake_wix: FakeWix, smtp_sink, ops_hook):
-    """make(**env) → a pipeline aimed at the fake Wix, the SMTP sink and the ops hook."""
-
-    def make(**env: str) -> Any:
-        return make_pipeline(
-            WIX_API_BASE_URL=fake_wix.url,
-            WIX_API_KEY=fake_wix.api_key,
-            WIX_SITE_ID=fake_wix.site_id,
-            SMTP_URL=smtp_sink.url,
-            OPS_WEBHOOK_URL=ops_hook.url,
-            **env,
-        )
-
-    return make
-
-
-@pytest.fixture
 def booking(fake_wix: FakeWix) -> dict[str, Any]:
     """A free Meetings booking whose host resource carries no email (found via Staff Members)."""
     host = fake_wix.add_staff_member("Dana Host", "dana@example.com")

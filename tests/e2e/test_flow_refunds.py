@@ -5,30 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from processor.devtools.fake_wix import FakeWix
 
 CANCELED = "wix.bookings.v2.booking_canceled"
 REFUND_PATH = r"/order-billing/refund-payments$"
-
-
-@pytest.fixture
-def flow_pipeline(make_pipeline, fake_wix: FakeWix, smtp_sink, ops_hook):
-    """make(**env) → a pipeline aimed at the fake Wix, the SMTP sink and the ops hook."""
-
-    def make(**env: str) -> Any:
-        return make_pipeline(
-            WIX_API_BASE_URL=fake_wix.url,
-            WIX_API_KEY=fake_wix.api_key,
-            WIX_SITE_ID=fake_wix.site_id,
-            SMTP_URL=smtp_sink.url,
-            OPS_WEBHOOK_URL=ops_hook.url,
-            NOTIFY_FROM="meetings@example.com",
-            **env,
-        )
-
-    return make
 
 
 def _paid_booking(fake_wix: FakeWix, *, start: datetime | None = None) -> dict[str, Any]:
