@@ -1,0 +1,45 @@
+"""Log records never carry secrets or personal data, whatever a caller passes."""
+
+from __future__ import annotations
+
+from processor.logs import scrub
+
+
+def test_secrets_and_personal_fields_are_redacted_by_name():
+    record = scrub(
+        None,
+        "info",
+        {
+            "event": "wix.token_fetched",
+            "access_token": "eyJhbGciOi",
+            "client_secret": "s3cret",
+            "host_email": "dana@example.com",
+            "customer_name": "Lee",
+            "phone": "+33 6 12 34 56 78",
+            "event_id": 17,
+        },
+    )
+
+    assert record["event"] == "wix.token_fetched"
+    assert record["event_id"] == 17
+    for key in ("access_token", "client_secret", "host_email", "customer_name", "phone"):
+        assert record[key] == "[redacted]"
+
+
+def test_emails_and_phone_numbers_inside_messages_are_masked_but_ids_and_times_are_not():
+    record = scrub(
+        None,
+        "warning",
+        {
+            "event": "flow.failed",
+            "error": "WixValidationError: lee@example.com is not allowed; call +1 (555) 010-9999",
+            "seconds": "0.0031234",
+            "booking_id": "b7e1c2d4-5a6f-4e3b-9c8d-1f2a3b4c5d6e",
+        },
+    )
+
+    assert "lee@example.com" not in record["error"]
+    assert "555" not in record["error"]
+    assert "[email]" in record["error"]
+    assert record["seconds"] == "0.0031234"
+    assert record["booking_id"] == "b7e1c2d4-5a6f-4e3b-9c8d-1f2a3b4c5d6e"
