@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from structlog.contextvars import bound_contextvars
 
-from processor.queue import PROCESS_EVENT_TASK, SWEEP_TASK, WATCH_CALENDARS_TASK
+from processor.queue import PROCESS_EVENT_TASK, PROCESS_EVENTS_TASK, SWEEP_TASK, WATCH_CALENDARS_TASK
 from workers import app, calendar_watcher, processing, recovery, wiring
 
 
@@ -13,6 +13,14 @@ def process_event(event_id: int) -> str | None:
     """Claim and process one stored event."""
     with bound_contextvars(event_id=event_id):
         return processing.run(int(event_id), wiring.deps())
+
+
+@app.task(name=PROCESS_EVENTS_TASK, acks_late=True, ignore_result=True)
+def process_events(event_ids: list[int]) -> int:
+    """A batch from the receiver's doorbell: one `process_event` message per id, so workers share it."""
+    for event_id in event_ids:
+        app.send_task(PROCESS_EVENT_TASK, args=[int(event_id)])
+    return len(event_ids)
 
 
 @app.task(name=SWEEP_TASK, ignore_result=True)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from processor.events import WixEvent
@@ -29,10 +30,39 @@ class Claim:
     failures_so_far: int
 
 
-def record_received(session: Session, event: WixEvent, now: datetime | None = None) -> tuple[int, bool]:
-    """Insert the event unless its Wix id is known; commit; return (event id, is new)."""
-    now = now or utcnow()
-    values: dict[str, Any] = {
+_EVENT_COLUMNS = (
+    "wix_event_id",
+    "event_type",
+    "source",
+    "instance_id",
+    "entity_id",
+    "entity_sequence",
+    "event_time",
+    "status",
+    "payload",
+    "received_at",
+    "updated_at",
+    "attempt_count",
+    "replay_base",
+)
+_insert_statements: dict[str, Any] = {}
+
+
+def _insert_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (wix_event_id) DO NOTHING RETURNING id, built once per dialect."""
+    if dialect not in _insert_statements:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _insert_statements[dialect] = (
+            insert(Event)
+            .values({name: bindparam(name, type_=Event.__table__.c[name].type) for name in _EVENT_COLUMNS})
+            .on_conflict_do_nothing(index_elements=["wix_event_id"])
+            .returning(Event.id)
+        )
+    return _insert_statements[dialect]
+
+
+def _received_values(event: WixEvent, now: datetime) -> dict[str, Any]:
+    return {
         "wix_event_id": event.wix_event_id,
         "event_type": event.event_type,
         "source": event.source,
@@ -47,23 +77,46 @@ def record_received(session: Session, event: WixEvent, now: datetime | None = No
         "attempt_count": 0,
         "replay_base": 0,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Event)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["wix_event_id"])
-        .returning(Event.id)
-    )
-    new_id = session.execute(statement).scalar_one_or_none()
+
+
+def record_received(session: Session, event: WixEvent, now: datetime | None = None) -> tuple[int, bool]:
+    """Insert the event unless its Wix id is known; commit; return (event id, is new)."""
+    bind = session.connection()
+    new_id = session.execute(
+        _insert_statement(bind.dialect.name), _received_values(event, now or utcnow())
+    ).scalar_one_or_none()
     if new_id is None:  # lost the race, or a redelivery: the first stored row answers
-        existing = session.execute(
+        new_id = session.execute(
             select(Event.id).where(Event.wix_event_id == event.wix_event_id)
         ).scalar_one()
         session.commit()
-        return existing, False
+        return new_id, False
     session.commit()
     return new_id, True
+
+
+def record_received_autocommit(
+    engine: Engine, event: WixEvent, now: datetime | None = None
+) -> tuple[int, bool]:
+    """record_received in one round trip: the INSERT commits by itself (PostgreSQL's ingest path).
+
+    A pooled connection the server dropped (restart, failover) is retried once on a fresh one.
+    """
+    values = _received_values(event, now or utcnow())
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                new_id = connection.execute(_insert_statement("postgresql"), values).scalar_one_or_none()
+                if new_id is not None:
+                    return int(new_id), True
+                existing = connection.execute(
+                    select(Event.id).where(Event.wix_event_id == event.wix_event_id)
+                ).scalar_one()
+                return int(existing), False
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def mark_queued(session: Session, event_ids: Sequence[int], now: datetime | None = None) -> int:

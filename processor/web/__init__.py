@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from processor.config import Settings, load_settings
-from processor.events import load_public_keys
+from processor.events import WixEvent, load_public_keys
 from processor.logs import configure_logging
 from processor.metrics import RECENT_WINDOW_SECONDS, StoreSnapshot
 from processor.queue import Doorbell, make_celery
 from processor.store import inbox
-from processor.store.db import make_engine, make_sessions, session_scope, utcnow
+from processor.store.db import Sessions, make_engine, make_sessions, session_scope, utcnow
 from processor.web import admin, calendars_page, health, webhooks
 from processor.web.context import STORE_ERRORS, close_request_session
+
+Recorder = Callable[[WixEvent], tuple[int, bool]]
 
 
 def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> Flask:
@@ -40,6 +44,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
 
     app.extensions.update(
         settings=settings,
+        record_received=_make_recorder(settings, engine, sessions),
         public_keys=load_public_keys(settings.wix_public_keys),
         engine=engine,
         sessions=sessions,
@@ -52,6 +57,20 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     _register_error_handlers(app)
     app.extensions["read_store_metrics"] = lambda: _store_snapshot(sessions)
     return app
+
+
+def _make_recorder(settings: Settings, engine: Engine, sessions: Sessions) -> Recorder:
+    """How the receiver stores an event: on PostgreSQL one autocommitted INSERT (one round trip,
+    no pre-ping), elsewhere a short transaction on the shared engine."""
+    if engine.dialect.name == "postgresql":
+        ingest = make_engine(settings.database_url, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+        return lambda event: inbox.record_received_autocommit(ingest, event)
+
+    def record(event: WixEvent) -> tuple[int, bool]:
+        with sessions() as session:
+            return inbox.record_received(session, event)
+
+    return record
 
 
 def _store_snapshot(sessions: Any) -> StoreSnapshot:

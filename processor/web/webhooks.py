@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import structlog
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from processor.events import InvalidSignatureError, MalformedEventError, decode_webhook
 from processor.metrics import DUPLICATES, WEBHOOKS_RECEIVED, WEBHOOKS_REJECTED
-from processor.store import inbox
-from processor.web.context import current_doorbell, current_settings, db_session, public_keys
+from processor.web.context import current_doorbell, current_settings, public_keys
 
 bp = Blueprint("webhooks", __name__)
 log = structlog.get_logger(__name__)
@@ -28,7 +27,7 @@ def receive_webhook() -> ResponseReturnValue:
         return _rejected("invalid_signature", exc.reason, 401)
     except MalformedEventError as exc:
         return _rejected("malformed_event", exc.reason, 400)
-    event_id, is_new = inbox.record_received(db_session(), event)  # commits
+    event_id, is_new = current_app.extensions["record_received"](event)  # committed on return
     if is_new:
         current_doorbell().ring(event_id)  # after the commit, never before
         WEBHOOKS_RECEIVED.labels(event.event_type, "accepted").inc()
