@@ -20,7 +20,8 @@ EVENT_BODY_KEYS = (
     ("deletedEvent", "deletedEntity"),
     ("actionEvent", "body"),
 )
-_MAX_ID_LENGTH = 200
+_MAX_ID_LENGTH = 200  # the store's column widths (processor/store/models.py)
+_MAX_INSTANCE_ID_LENGTH = 100
 
 
 class WebhookRejectedError(Exception):
@@ -85,8 +86,10 @@ def decode_webhook(raw: bytes, keys: Sequence[RSAPublicKey], *, leeway_seconds: 
     if not isinstance(event_type, str) or not event_type or len(event_type) > _MAX_ID_LENGTH:
         raise MalformedEventError("envelope.eventType missing or not a string")
     instance_id = envelope.get("instanceId")
-    if instance_id is not None and (not isinstance(instance_id, str) or len(instance_id) > _MAX_ID_LENGTH):
-        raise MalformedEventError("envelope.instanceId is not a string")
+    if instance_id is not None and (
+        not isinstance(instance_id, str) or len(instance_id) > _MAX_INSTANCE_ID_LENGTH
+    ):
+        raise MalformedEventError("envelope.instanceId is not a string of at most 100 characters")
     data = _json_object(envelope.get("data"), "envelope.data")
     payload: dict[str, Any] = {
         "eventType": event_type,

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from processor.events import WixEvent
@@ -30,7 +29,7 @@ class Claim:
     failures_so_far: int
 
 
-_EVENT_COLUMNS = (
+EVENT_COLUMNS = (
     "wix_event_id",
     "event_type",
     "source",
@@ -54,14 +53,14 @@ def _insert_statement(dialect: str) -> Any:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         _insert_statements[dialect] = (
             insert(Event)
-            .values({name: bindparam(name, type_=Event.__table__.c[name].type) for name in _EVENT_COLUMNS})
+            .values({name: bindparam(name, type_=Event.__table__.c[name].type) for name in EVENT_COLUMNS})
             .on_conflict_do_nothing(index_elements=["wix_event_id"])
             .returning(Event.id)
         )
     return _insert_statements[dialect]
 
 
-def _received_values(event: WixEvent, now: datetime) -> dict[str, Any]:
+def received_values(event: WixEvent, now: datetime) -> dict[str, Any]:
     return {
         "wix_event_id": event.wix_event_id,
         "event_type": event.event_type,
@@ -83,7 +82,7 @@ def record_received(session: Session, event: WixEvent, now: datetime | None = No
     """Insert the event unless its Wix id is known; commit; return (event id, is new)."""
     bind = session.connection()
     new_id = session.execute(
-        _insert_statement(bind.dialect.name), _received_values(event, now or utcnow())
+        _insert_statement(bind.dialect.name), received_values(event, now or utcnow())
     ).scalar_one_or_none()
     if new_id is None:  # lost the race, or a redelivery: the first stored row answers
         new_id = session.execute(
@@ -93,30 +92,6 @@ def record_received(session: Session, event: WixEvent, now: datetime | None = No
         return new_id, False
     session.commit()
     return new_id, True
-
-
-def record_received_autocommit(
-    engine: Engine, event: WixEvent, now: datetime | None = None
-) -> tuple[int, bool]:
-    """record_received in one round trip: the INSERT commits by itself (PostgreSQL's ingest path).
-
-    A pooled connection the server dropped (restart, failover) is retried once on a fresh one.
-    """
-    values = _received_values(event, now or utcnow())
-    for attempt in (1, 2):
-        try:
-            with engine.connect() as connection:
-                new_id = connection.execute(_insert_statement("postgresql"), values).scalar_one_or_none()
-                if new_id is not None:
-                    return int(new_id), True
-                existing = connection.execute(
-                    select(Event.id).where(Event.wix_event_id == event.wix_event_id)
-                ).scalar_one()
-                return int(existing), False
-        except DBAPIError as exc:
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
 
 
 def mark_queued(session: Session, event_ids: Sequence[int], now: datetime | None = None) -> int:

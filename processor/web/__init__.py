@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import psycopg
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -18,6 +19,7 @@ from processor.metrics import RECENT_WINDOW_SECONDS, StoreSnapshot
 from processor.queue import Doorbell, make_celery
 from processor.store import inbox
 from processor.store.db import Sessions, make_engine, make_sessions, session_scope, utcnow
+from processor.store.pg_ingest import PostgresIngest
 from processor.web import admin, calendars_page, health, webhooks
 from processor.web.context import STORE_ERRORS, close_request_session
 
@@ -60,11 +62,10 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
 
 
 def _make_recorder(settings: Settings, engine: Engine, sessions: Sessions) -> Recorder:
-    """How the receiver stores an event: on PostgreSQL one autocommitted INSERT (one round trip,
-    no pre-ping), elsewhere a short transaction on the shared engine."""
+    """How the receiver stores an event: on PostgreSQL one prepared, autocommitted statement
+    (processor/store/pg_ingest.py), elsewhere a short transaction on the shared engine."""
     if engine.dialect.name == "postgresql":
-        ingest = make_engine(settings.database_url, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
-        return lambda event: inbox.record_received_autocommit(ingest, event)
+        return PostgresIngest(settings.database_url).record
 
     def record(event: WixEvent) -> tuple[int, bool]:
         with sessions() as session:
@@ -94,6 +95,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(SQLAlchemyError)
+    @app.errorhandler(psycopg.Error)  # the PostgreSQL ingest path (processor/store/pg_ingest.py)
     def store_unavailable(exc: Exception) -> tuple[dict[str, str], int]:
         app.logger.warning("store unavailable: %s", type(exc).__name__)
         return {"error": "store_unavailable"}, 503

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from processor.logs import scrub
+import json
+import logging
+
+import pytest
+import structlog
+
+from processor.config import load_settings
+from processor.logs import configure_logging, scrub
 
 
 def test_secrets_and_personal_fields_are_redacted_by_name():
@@ -43,3 +50,27 @@ def test_emails_and_phone_numbers_inside_messages_are_masked_but_ids_and_times_a
     assert "[email]" in record["error"]
     assert record["seconds"] == "0.0031234"
     assert record["booking_id"] == "b7e1c2d4-5a6f-4e3b-9c8d-1f2a3b4c5d6e"
+
+
+@pytest.fixture
+def restored_logging():
+    saved, root = structlog.get_config(), logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.configure(**saved)
+    root.handlers[:], root.level = handlers, level
+
+
+def test_json_lines_go_to_stderr_scrubbed_and_at_or_above_the_level(restored_logging, capsys):
+    configure_logging(load_settings({"LOG_FORMAT": "json"}, need_public_key=False), level=logging.WARNING)
+    log = structlog.get_logger("test")
+
+    log.info("quiet.line", event_id=1)
+    log.warning("webhook.rejected", event_id=2, reason="mail dana@example.com")
+    logging.getLogger("gunicorn.error").warning("a library line")
+
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [line["event"] for line in lines] == ["webhook.rejected", "a library line"]
+    assert lines[0]["reason"] == "mail [email]"
+    assert {"level", "timestamp"} <= set(lines[0])
+    assert lines[1]["level"] == "warning"

@@ -1,0 +1,86 @@
+"""The receiver's doorbell: every rung id reaches the broker, in few messages, from any thread."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+
+import redis
+
+from processor.config import load_settings
+from processor.queue import PROCESS_EVENT_TASK, PROCESS_EVENTS_TASK, Doorbell, make_celery
+
+
+def _doorbell(broker_url: str) -> tuple[Doorbell, list[list[int]]]:
+    celery = make_celery(load_settings({"CELERY_BROKER_URL": broker_url}, need_public_key=False))
+    reported: list[list[int]] = []
+    return Doorbell(celery, reported.append), reported
+
+
+def _messages(broker_url: str) -> list[tuple[str, list]]:
+    """(task name, args) of each message waiting in the queue, oldest first."""
+    found = []
+    for raw in reversed(redis.Redis.from_url(broker_url).lrange("wix-meetings", 0, -1)):
+        message = json.loads(raw)
+        args = json.loads(base64.b64decode(message["body"]))[0]
+        found.append((message["headers"]["task"], args))
+    return found
+
+
+def _wait_for(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_ids_rung_from_many_threads_are_all_published_in_a_few_batches(redis_url_factory):
+    broker_url = redis_url_factory()
+    doorbell, reported = _doorbell(broker_url)
+    ringers = [
+        threading.Thread(target=lambda start=start: [doorbell.ring(n) for n in range(start, start + 250)])
+        for start in range(0, 1000, 250)
+    ]
+    for ringer in ringers:
+        ringer.start()
+    for ringer in ringers:
+        ringer.join()
+
+    _wait_for(lambda: sum(map(len, reported)) == 1000)
+
+    published = [
+        n for name, args in _messages(broker_url) for n in (args[0] if name == PROCESS_EVENTS_TASK else args)
+    ]
+    assert sorted(published) == list(range(1000))
+    assert sorted(n for batch in reported for n in batch) == list(range(1000))
+    assert len(reported) <= 6  # one message per window of at most 500 ids, not one per ring
+
+
+def test_a_ring_after_an_idle_spell_is_published_on_its_own(redis_url_factory):
+    broker_url = redis_url_factory()
+    doorbell, reported = _doorbell(broker_url)
+    doorbell.ring(1)
+    _wait_for(lambda: reported == [[1]])
+    time.sleep(0.3)
+
+    doorbell.ring(2)
+
+    _wait_for(lambda: reported == [[1], [2]])
+    assert _messages(broker_url) == [(PROCESS_EVENT_TASK, [1]), (PROCESS_EVENT_TASK, [2])]
+
+
+def test_a_broker_that_is_down_delays_nothing_and_the_doorbell_publishes_once_it_is_back(private_redis):
+    doorbell, reported = _doorbell(private_redis.url)
+    private_redis.stop()
+    started = time.monotonic()
+    doorbell.ring(1)  # returns at once; the thread retries the connection (or gives the id to the sweep)
+    assert time.monotonic() - started < 0.05
+    time.sleep(1.5)
+    assert reported == []
+    private_redis.start()
+
+    doorbell.ring(2)
+
+    _wait_for(lambda: 2 in (n for batch in reported for n in batch), timeout=10)
