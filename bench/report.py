@@ -13,16 +13,7 @@ from typing import Any
 
 P99_TARGET_MS = 50.0
 RATIO_TARGET = 0.60
-_BASE = {"verify": "verify-only", "pg": "product, PostgreSQL + Redis", "sqlite": "product, SQLite (embedded)"}
-
-
-class _Names(dict[str, str]):
-    def __missing__(self, target: str) -> str:  # pg:<flags> = a prototype of bench/prototypes
-        base, _, flags = target.partition(":")
-        return f"PROTOTYPE {_BASE[base].removeprefix('product, ')} + {flags}"
-
-
-NAMES = _Names(_BASE)
+NAMES = {"verify": "verify-only", "pg": "product, PostgreSQL + Redis", "sqlite": "product, SQLite (embedded)"}
 
 
 def _ms(us: float) -> str:
@@ -74,8 +65,8 @@ def render(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"# Ingest benchmark — {time.strftime('%Y-%m-%d %H:%M')}",
         "",
         f"Machine: {_machine()}.",
-        "Loopback; wrk and the pacer share the 2 CPUs with the server; other engineers' test suites "
-        "were running on the same machine (load averages per run below): treat single runs as ±15 %.",
+        "Loopback; wrk and the pacer share the 2 CPUs with the server, PostgreSQL and Redis; whatever "
+        "else ran on the machine shows in the load averages per run below: treat single runs as ±15 %.",
         f"Whole run: {args.seconds} s. Max: `wrk -t2 -c8 -d{args.max_seconds}s`, every request a distinct "
         f"signed token. Fixed rate: bench/pace.py, open loop, {args.rate:g}/s for {args.rate_seconds} s. "
         "No Celery worker runs: the broker queue only fills, and is flushed after.",

@@ -5,8 +5,7 @@
 # throughput (wrk -t2 -c8). Checks store count vs 200 answers and how many reached `queued`.
 # Writes bench/results/ingest-<date>.md. See bench/README.md. No Celery worker is started.
 #
-# Knobs (env): WORKERS_LIST="2 4"  TARGETS="verify pg sqlite"  (also pg:<flags>, sqlite:<flags>:
-#              a prototype from bench/prototypes/serve_variant.py, e.g. pg:nopreping,autocommit)  MAX_SECONDS=20  RATE=200
+# Knobs (env): WORKERS_LIST="2 4"  TARGETS="verify pg sqlite"  MAX_SECONDS=20  RATE=200
 #              RATE_SECONDS=10  PG_ADMIN_URL=postgresql://postgres@127.0.0.1:5432
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,14 +95,13 @@ log "PostgreSQL database $PG_DB, Redis db $REDIS_DB"
 
 # ---------------------------------------------------------------- one target
 run_target() {
-  local target=$1 workers=$2 port dir logf flags=""
-  if [[ $target == *:* ]]; then flags=${target#*:}; fi  # pg:<flags>: a prototype (bench/prototypes)
+  local target=$1 workers=$2 port dir logf
   port=$(free_port)
-  dir=$WORK/${target//[:,]/_}-$workers
+  dir=$WORK/$target-$workers
   logf=$dir/server.log
   mkdir -p "$dir"
   local -a envv=(env -i "PATH=$PATH" "HOME=$HOME" "WIX_PUBLIC_KEY=@$WORK/public.pem" LOG_FORMAT=json)
-  case ${target%%:*} in
+  case $target in
     pg)
       psql "$PG_ADMIN_URL/postgres" -qXc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1
       psql "$PG_ADMIN_URL/postgres" -qXc "CREATE DATABASE $PG_DB" >/dev/null
@@ -118,9 +116,6 @@ run_target() {
   if [[ $target == verify ]]; then
     (cd "$dir" && exec "${envv[@]}" "$PY" "$ROOT/bench/verify_only.py" --port "$port" --workers "$workers" \
       --public-key "$WORK/public.pem" >"$logf" 2>&1) &
-  elif [[ -n $flags ]]; then
-    (cd "$dir" && exec "${envv[@]}" "$PY" "$ROOT/bench/prototypes/serve_variant.py" --port "$port" \
-      --workers "$workers" --flags "$flags" >"$logf" 2>&1) &
   else
     (cd "$dir" && exec "${envv[@]}" "$WM" serve --port "$port" --workers "$workers" >"$logf" 2>&1) &
   fi
@@ -148,7 +143,7 @@ run_target() {
   printf '{"target": "%s", "workers": %d, "server": "%s", "c0": %s, "pace": %s, "c1": %s, "max": %s, "c2": %s, "load": ["%s", "%s", "%s"]}\n' \
     "$target" "$workers" "$SERVER" "${c0#COUNTSJSON }" "${pace#PACEJSON }" "${c1#COUNTSJSON }" \
     "${maxr#WRKJSON }" "${c2#COUNTSJSON }" "$load0" "$load1" "$load2" >>"$RESULTS"
-  if [[ ${target%%:*} == pg ]]; then
+  if [[ $target == pg ]]; then
     log "$target, $workers workers: broker holds $(redis-cli -u "$REDIS_BASE/$REDIS_DB" LLEN wix-meetings) messages; flushing"
     redis-cli -u "$REDIS_BASE/$REDIS_DB" FLUSHDB >/dev/null
   fi

@@ -27,6 +27,13 @@ class ConfigError(Exception):
     """A setting is missing or has a bad value; the message names the setting."""
 
 
+def default_web_workers() -> int:
+    """Two gunicorn processes per CPU, at most 8: a sync worker holds no CPU while PostgreSQL
+    commits, and 4 gave +30 % over 2 on a 2-core box, 8 nothing more (bench/README.md). Each
+    process holds ~100 MB, so a big laptop running `wix-meetings run` does not start 32."""
+    return min(8, 2 * (os.cpu_count() or 1))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, typed and validated. Built by `load_settings()`."""
@@ -57,7 +64,7 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     port: int = 8000
     log_format: str = "console"
-    web_workers: int = 2
+    web_workers: int = field(default_factory=default_web_workers)
     worker_concurrency: int = 2
 
     @property
@@ -115,7 +122,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         public_base_url=_url(env, "PUBLIC_BASE_URL", default=f"http://127.0.0.1:{port}").rstrip("/"),
         port=port,
         log_format=_one_of(env, "LOG_FORMAT", LOG_FORMATS, default=_default_log_format()),
-        web_workers=_positive_int(env, "WEB_WORKERS", default=2),
+        web_workers=_positive_int(env, "WEB_WORKERS", default=default_web_workers()),
         worker_concurrency=_positive_int(env, "WORKER_CONCURRENCY", default=2),
     )
     if settings.retry_max_seconds < settings.retry_base_seconds:
