@@ -71,8 +71,24 @@ def deactivate_link(
         # Wix API assumption #18: our app may not write @services/meetings; the link matters more.
         log.warning("link.redirect_refused", service_id=service_id)
         change = _set_enabled(wix, wix.services.get(service_id), False, None)
+    if by_processor and change.changed:
+        sites.record_deactivated_link(
+            sessions, service_id, instance_id=instance_id, now=utcnow(), revision=change.revision
+        )
     log.info("link.deactivated", service_id=service_id, changed=change.changed, revision=change.revision)
     return change
+
+
+def edited_while_paused(paused_at_revision: int | None, current: Service) -> bool:
+    """Whether someone changed a link after we paused it (and left it off): then it is theirs now.
+
+    Wix bumps a service's revision on every write; ours left it at `paused_at_revision`. A link
+    someone re-enabled needs nothing from us either way; one that is off at a newer revision may
+    be the owner's own choice, and recovery must never turn on a link the owner turned off.
+    """
+    if paused_at_revision is None or current.revision is None or current.online_booking_enabled:
+        return False
+    return current.revision > paused_at_revision
 
 
 def activate_link(

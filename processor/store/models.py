@@ -172,6 +172,8 @@ class DeactivatedLink(Base):
     connection_id: Mapped[str | None] = mapped_column(String(500))
     reason: Mapped[str | None] = mapped_column(Text)
     deactivated_at: Mapped[datetime]
+    # The service revision our write left it at; a higher one at recovery means someone edited it.
+    revision: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class WixToken(Base):

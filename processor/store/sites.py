@@ -229,6 +229,7 @@ def record_deactivated_link(
     schedule_id: str | None = None,
     connection_id: str | None = None,
     reason: str | None = None,
+    revision: int | None = None,
 ) -> None:
     """Remember that the processor turned this link off (recovery turns only these back on)."""
     with session_scope(sessions) as session:
@@ -239,6 +240,7 @@ def record_deactivated_link(
         row.schedule_id = schedule_id or row.schedule_id
         row.connection_id = connection_id or row.connection_id
         row.reason = reason or row.reason
+        row.revision = revision if revision is not None else row.revision
 
 
 def forget_deactivated_link(sessions: Sessions, service_id: str) -> bool:

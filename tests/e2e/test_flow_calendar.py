@@ -9,7 +9,9 @@ import pytest
 
 from processor.devtools.fake_wix import FakeWix
 from processor.store import inbox
+from processor.store.models import DeactivatedLink
 from processor.store.sites import CONNECTION_EVENT_TYPE
+from processor.wix.services import online_booking_changes
 from tests.fixtures.servers import wait_until
 
 POLL_SECONDS = 1
@@ -161,3 +163,35 @@ def test_a_new_connection_with_import_off_gets_import_turned_on(
     listing = fake_wix.requests_to(r"/external-calendars/connections$", "GET")[0]
     assert listing.query["scheduleIds"] == [schedule_id]
     assert fake_wix.connections[connection["id"]]["syncConfig"]["listEventFromCalendars"]["enabled"] is True
+
+
+def test_a_paused_link_the_owner_switched_on_and_off_meanwhile_is_left_off_on_recovery(
+    flow_pipeline, fake_wix: FakeWix, host_setup, wix_client, ops_hook
+) -> None:
+    pipeline = flow_pipeline(CALENDAR_POLL_SECONDS=str(POLL_SECONDS))
+    pipeline.start_worker(beat=True)
+    _settled(pipeline, 1)
+    fake_wix.set_connection_status(host_setup["connection_id"], "ERROR", "TOKEN_REVOKED")
+    wait_until(
+        lambda: not fake_wix.services[host_setup["active"]]["onlineBooking"]["enabled"],
+        timeout=2 * POLL_SECONDS + 8,
+        message="link never deactivated",
+    )
+    _settled(pipeline, 2)
+    for enabled in (True, False):  # the owner, in the dashboard: on, then off again (their choice now)
+        current = wix_client.services.get(host_setup["active"])
+        wix_client.services.update(current.id, current.revision, online_booking_changes(enabled, None))
+    patches_before = len(_patches(fake_wix, host_setup["active"]))
+
+    fake_wix.set_connection_status(host_setup["connection_id"], "SYNCED")
+    recovered = _settled(pipeline, 3)[2]
+
+    assert recovered["status"] == "succeeded"
+    assert recovered["status_reason"] == "1 left off (edited on Wix while paused)"
+    assert fake_wix.services[host_setup["active"]]["onlineBooking"]["enabled"] is False
+    assert len(_patches(fake_wix, host_setup["active"])) == patches_before
+    alert = ops_hook.wait_for(2)[1]
+    assert alert["text"].startswith("[link.left_off]")
+    assert host_setup["active"] in str(alert)
+    with pipeline.sessions() as session:
+        assert session.get(DeactivatedLink, host_setup["active"]) is None

@@ -16,7 +16,12 @@ from processor.wix.errors import WixNotFoundError
 from processor.wix.wire import dig
 from workers import calendar_watcher
 from workers.flows.registry import Outcome, Skipped, Succeeded, handles
-from workers.flows.scheduling_links import notify_links, pause_host_links, resume_host_links
+from workers.flows.scheduling_links import (
+    alert_links_left_off,
+    notify_links,
+    pause_host_links,
+    resume_host_links,
+)
 from workers.notify.email import Mailer
 from workers.notify.ops import OpsAlerts
 from workers.wiring import Deps
@@ -75,15 +80,25 @@ def sync_calendar_connection(
         )
     if status in HEALTHY_STATUSES:
         imported = _ensure_import(wix, connection)
-        host, resumed = resume_host_links(
+        host, resumed, left_off = resume_host_links(
             wix, sessions, ledger, instance_id=event.instance_id, schedule_id=schedule_id, event_id=event_id
         )
         notify_links(
             resumed, host, paused=False, reason=f"calendar {status}", ledger=ledger, mailer=mailer,
             ops=ops, event_id=event_id, connection_id=connection_id,
         )  # fmt: skip
-        detail = f"{len(resumed)} link(s) reactivated" + ("; import turned on" if imported else "")
-        return Succeeded(detail) if resumed or imported else Skipped("healthy; nothing to change")
+        alert_links_left_off(left_off, ledger=ledger, ops=ops, event_id=event_id)
+        detail = "; ".join(
+            part
+            for part in (
+                f"{len(resumed)} link(s) reactivated" if resumed or not left_off else "",
+                f"{len(left_off)} left off (edited on Wix while paused)" if left_off else "",
+                "import turned on" if imported else "",
+            )
+            if part
+        )
+        changed = resumed or imported or left_off
+        return Succeeded(detail) if changed else Skipped("healthy; nothing to change")
     return Skipped(f"status {status}: nothing to do")
 
 

@@ -7,7 +7,13 @@ from collections.abc import Iterable
 import structlog
 
 from processor.config import Settings
-from processor.links import activate_link, deactivate_link, host_for_schedule, links_for_host
+from processor.links import (
+    activate_link,
+    deactivate_link,
+    edited_while_paused,
+    host_for_schedule,
+    links_for_host,
+)
 from processor.store import sites
 from processor.store.db import Sessions
 from processor.store.ledger import Ledger
@@ -64,21 +70,53 @@ def pause_host_links(
 
 def resume_host_links(
     wix: WixClient, sessions: Sessions, ledger: Ledger, *, instance_id: str, schedule_id: str, event_id: int
-) -> tuple[StaffMember | None, list[Service]]:
-    """Turn back on the links we paused for this schedule (never others); return them."""
-    recorded = [row.service_id for row in sites.deactivated_links(sessions, schedule_id=schedule_id)]
+) -> tuple[StaffMember | None, list[Service], list[Service]]:
+    """Turn back on the links we paused for this schedule (never others).
+
+    Returns the host, the links turned back on, and the links left off because someone edited
+    them on Wix while they were paused (processor.links.edited_while_paused): those are forgotten
+    and reported, never switched on.
+    """
+    recorded = sites.deactivated_links(sessions, schedule_id=schedule_id)
     host = host_for_schedule(wix, schedule_id)
     services = {s.id: s for s in (links_for_host(wix, host) if host else [])}
     # A retry after a failed email: the record is gone, the ledger still knows this event did it.
     again = [sid for sid in services if ledger.is_done(_activate_key(sid, event_id))]
+    left_off: list[Service] = []
+    to_resume: list[str] = []
+    for row in recorded:
+        current = services.get(row.service_id) or wix.services.get(row.service_id)
+        if edited_while_paused(row.revision, current):
+            log.info("link.left_off", service_id=row.service_id, paused_at=row.revision, now=current.revision)
+            sites.forget_deactivated_link(sessions, row.service_id)
+            left_off.append(current)
+        else:
+            to_resume.append(row.service_id)
     resumed: list[Service] = []
-    for service_id in dict.fromkeys([*recorded, *again]):
+    for service_id in dict.fromkeys([*to_resume, *again]):
         with ledger.once(_activate_key(service_id, event_id)) as first_time:
             if first_time:
                 activate_link(wix, sessions, service_id, instance_id=instance_id, by_processor=True)
         service = services.get(service_id) or wix.services.get(service_id)
         resumed.append(service)
-    return host, resumed
+    return host, resumed, left_off
+
+
+def alert_links_left_off(links: list[Service], *, ledger: Ledger, ops: OpsAlerts, event_id: int) -> None:
+    """Tell ops, once per event, which paused links stay off because someone edited them meanwhile."""
+    if not links:
+        return
+    with ledger.once(f"ops:link_left_off:{event_id}") as first_time:
+        if first_time:
+            ids = ",".join(s.id for s in links)
+            text = (
+                f"{len(links)} paused link(s) left off: edited on Wix while paused "
+                "(`wix-meetings links activate ID` turns one back on)"
+            )
+            try:
+                ops.alert("link.left_off", text, {"service_ids": ids, "event_id": str(event_id)})
+            except Exception as exc:  # an alert must never fail the flow
+                log.warning("ops.alert_failed", kind="link_left_off", error=type(exc).__name__)
 
 
 def notify_links(
