@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from processor.store.db import Sessions, session_scope, utcnow
 from processor.store.models import WixToken
@@ -23,15 +24,25 @@ class StoreTokenCache:
             return (row.access_token, row.expires_at) if row is not None else None
 
     def put(self, instance_id: str, token: str, expires_at: datetime) -> None:
-        """Store (or replace) an instance's token."""
+        """Store (or replace) an instance's token; two processes storing at once both succeed."""
+        values = {
+            "instance_id": instance_id,
+            "access_token": token,
+            "expires_at": expires_at,
+            "fetched_at": utcnow(),
+        }
         with session_scope(self._sessions) as session:
-            row = session.get(WixToken, instance_id)
-            if row is None:
-                row = WixToken(instance_id=instance_id)
-                session.add(row)
-            row.access_token = token
-            row.expires_at = expires_at
-            row.fetched_at = utcnow()
+            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            statement = insert(WixToken).values(values)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["instance_id"],
+                    set_={
+                        name: statement.excluded[name]
+                        for name in ("access_token", "expires_at", "fetched_at")
+                    },
+                )
+            )
 
     def drop(self, instance_id: str) -> None:
         """Forget an instance's token (Wix refused it)."""
