@@ -27,7 +27,11 @@ from processor.store.db import utcnow
 from processor.store.inbox import EVENT_COLUMNS, received_values
 from processor.store.models import Event
 
-CONNECT_TIMEOUT_SECONDS = 5
+# Wix stops waiting after ~1.25 s and retries later, so a webhook gains nothing from waiting long
+# on an unreachable or stuck server, while a sync web worker stuck on one serves no one else
+# (libpq's connect_timeout has a 2 s floor).
+CONNECT_TIMEOUT_SECONDS = 2
+STATEMENT_TIMEOUT_MS = 5000
 
 # Sub-statements of one statement share its snapshot: when the INSERT adds the row, the SELECT
 # cannot see it (one row: new); on a conflict with a committed row, the SELECT finds it (one row:
@@ -72,8 +76,9 @@ def libpq_conninfo(database_url: str) -> str:
 class PostgresIngest:
     """record(event) -> (event id, is new); committed when it returns. Thread- and fork-safe."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS) -> None:
         self._conninfo = libpq_conninfo(database_url)
+        self._statement_timeout_ms = statement_timeout_ms
         self._local = threading.local()
 
     def record(self, event: WixEvent) -> tuple[int, bool]:
@@ -106,7 +111,11 @@ class PostgresIngest:
         if connection is not None and not connection.closed and self._local.pid == os.getpid():
             return self._local.cursor, True
         connection = psycopg.connect(
-            self._conninfo, autocommit=True, prepare_threshold=0, connect_timeout=CONNECT_TIMEOUT_SECONDS
+            self._conninfo,
+            autocommit=True,
+            prepare_threshold=0,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            options=f"-c statement_timeout={self._statement_timeout_ms}",
         )
         self._local.connection, self._local.cursor, self._local.pid = (
             connection,

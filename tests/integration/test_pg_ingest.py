@@ -118,3 +118,21 @@ def test_a_server_that_is_down_raises_an_operational_error(throwaway_postgres):
 
     with pytest.raises(psycopg.OperationalError):
         ingest.record(_event("evt-down"))
+
+
+def test_a_statement_stuck_behind_a_lock_gives_up_instead_of_holding_the_web_worker(database_url):
+    ingest = PostgresIngest(database_url, statement_timeout_ms=300)
+    ingest.record(_event("evt-warm"))  # a connection in hand, so the give-up is retried once
+    rival = psycopg.connect(libpq_conninfo(database_url))  # holds the conflicting row, never commits
+    rival.execute(
+        "INSERT INTO events (wix_event_id, event_type, source, status, payload, received_at, updated_at,"
+        " attempt_count, replay_base) VALUES ('evt-stuck', 't', 'wix', 'received', '{}', now(), now(), 0, 0)"
+    )
+    started = time.monotonic()
+
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        ingest.record(_event("evt-stuck"))
+
+    assert time.monotonic() - started < 3
+    rival.close()
+    ingest.close()
