@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -83,12 +84,10 @@ def decode_webhook(raw: bytes, keys: Sequence[RSAPublicKey], *, leeway_seconds: 
     claims = _verified_claims(token, keys, leeway_seconds)
     envelope = _json_object(claims.get("data"), "claims.data")
     event_type = envelope.get("eventType")
-    if not isinstance(event_type, str) or not event_type or len(event_type) > _MAX_ID_LENGTH:
+    if not _storable_id(event_type, _MAX_ID_LENGTH):
         raise MalformedEventError("envelope.eventType missing or not a string")
     instance_id = envelope.get("instanceId")
-    if instance_id is not None and (
-        not isinstance(instance_id, str) or len(instance_id) > _MAX_INSTANCE_ID_LENGTH
-    ):
+    if instance_id is not None and not _storable_id(instance_id, _MAX_INSTANCE_ID_LENGTH):
         raise MalformedEventError("envelope.instanceId is not a string of at most 100 characters")
     data = _json_object(envelope.get("data"), "envelope.data")
     payload: dict[str, Any] = {
@@ -190,11 +189,28 @@ def _verified_claims(token: str, keys: Sequence[RSAPublicKey], leeway: int) -> d
     raise InvalidSignatureError(last_error)
 
 
+def strict_json_loads(text: str) -> Any:
+    """json.loads that refuses what JSON itself does not allow but Python reads: NaN, Infinity and
+    numbers too large for a float (1e400 → inf). The store's JSON columns refuse them (PostgreSQL)."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} does not fit a float")
+    return number
+
+
 def _json_object(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, str):
         raise MalformedEventError(f"{where} is not a JSON string")
     try:
-        parsed = json.loads(value)
+        parsed = strict_json_loads(value)
     except ValueError as exc:
         raise MalformedEventError(f"{where} is not valid JSON") from exc
     if not isinstance(parsed, dict):
@@ -205,7 +221,7 @@ def _json_object(value: Any, where: str) -> dict[str, Any]:
 def _identity(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return strict_json_loads(value)
         except ValueError:
             return None
     return value if isinstance(value, dict) else None
@@ -246,10 +262,10 @@ def _domain_event(
     lifetime: int | None,
 ) -> WixEvent:
     event_id = data.get("id")
-    if not isinstance(event_id, str) or not event_id or len(event_id) > _MAX_ID_LENGTH:
+    if not _storable_id(event_id, _MAX_ID_LENGTH):
         raise MalformedEventError("event.id missing or not a string")
     entity_id = data.get("entityId")
-    if entity_id is not None and (not isinstance(entity_id, str) or len(entity_id) > 200):
+    if entity_id is not None and not _storable_id(entity_id, _MAX_ID_LENGTH):
         raise MalformedEventError("event.entityId is not a string")
     if "eventTime" in data and parse_event_time(data["eventTime"]) is None:
         raise MalformedEventError("event.eventTime is not an ISO timestamp")
@@ -265,6 +281,18 @@ def _domain_event(
     )
 
 
+def _storable_id(value: Any, max_length: int) -> TypeGuard[str]:
+    """A non-empty string that fits its column and that every store can hold: PostgreSQL text
+    refuses NUL characters, and UTF-8 has no lone surrogates (JSON's \\ud800 decodes to one)."""
+    if not isinstance(value, str) or not value or len(value) > max_length or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _sequence(data: dict[str, Any]) -> int | None:
     raw = data.get("entityEventSequence")
     if raw is None:
@@ -272,6 +300,8 @@ def _sequence(data: dict[str, Any]) -> int | None:
         entity = body.get("booking", body) if isinstance(body.get("booking"), dict) else body
         raw = entity.get("revision")
     try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
+        sequence = int(raw) if raw is not None else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    # The store's column is a signed 64-bit integer; a sequence beyond it orders nothing.
+    return sequence if sequence is not None and -(2**63) <= sequence < 2**63 else None

@@ -175,6 +175,21 @@ ENVELOPES = {
         keys,
         json.dumps({"eventType": BOOKING_CANCELED, "instanceId": "i", "data": json.dumps({"slug": "x"})}),
     ),
+    "eventType with a NUL character (PostgreSQL text cannot hold it)": lambda keys: _claims_token(
+        keys, json.dumps({"eventType": "wix.x\u0000", "data": json.dumps({"id": "e1"})})
+    ),
+    "event id with a lone surrogate (not UTF-8)": lambda keys: _claims_token(
+        keys, json.dumps({"eventType": BOOKING_CANCELED, "data": '{"id": "e\\ud800"}'})
+    ),
+    "instanceId longer than the store's 100 characters": lambda keys: _claims_token(
+        keys, json.dumps({"eventType": BOOKING_CANCELED, "instanceId": "i" * 101, "data": '{"id": "e1"}'})
+    ),
+    "NaN inside the event (not JSON; PostgreSQL's json refuses it)": lambda keys: _claims_token(
+        keys, json.dumps({"eventType": BOOKING_CANCELED, "data": '{"id": "e1", "x": NaN}'})
+    ),
+    "a number too large for a float": lambda keys: _claims_token(
+        keys, json.dumps({"eventType": BOOKING_CANCELED, "data": '{"id": "e1", "x": 1e400}'})
+    ),
     "eventTime not a time": lambda keys: _claims_token(
         keys,
         json.dumps(

@@ -101,6 +101,13 @@ def test_sequence_falls_back_to_the_entity_revision():
     assert decode_webhook(_token(layer3), KEYS).entity_sequence == 4
 
 
+@pytest.mark.parametrize("sequence", [2**63, -(2**63) - 1, 1e300, "not a number", {"n": 1}])
+def test_a_sequence_the_store_cannot_hold_orders_nothing(sequence):
+    layer3 = {**CANCELED, "entityEventSequence": sequence}
+
+    assert decode_webhook(_token(layer3), KEYS).entity_sequence is None
+
+
 def test_app_installed_has_no_id_and_is_keyed_by_the_token_hash():
     token = _token({"appId": "f3a9", "originInstanceId": "0d6e"}, event_type="AppInstalled")
 
