@@ -17,9 +17,9 @@ from processor.wix.wire import dig
 from workers import calendar_watcher
 from workers.flows.registry import Outcome, Skipped, Succeeded, handles
 from workers.flows.scheduling_links import (
-    alert_links_left_off,
     notify_links,
     pause_host_links,
+    release_links_left_off,
     resume_host_links,
 )
 from workers.notify.email import Mailer
@@ -87,7 +87,7 @@ def sync_calendar_connection(
             resumed, host, paused=False, reason=f"calendar {status}", ledger=ledger, mailer=mailer,
             ops=ops, event_id=event_id, connection_id=connection_id,
         )  # fmt: skip
-        alert_links_left_off(left_off, ledger=ledger, ops=ops, event_id=event_id)
+        release_links_left_off(left_off, sessions=sessions, ledger=ledger, ops=ops, event_id=event_id)
         detail = "; ".join(
             part
             for part in (

@@ -73,22 +73,27 @@ def resume_host_links(
 ) -> tuple[StaffMember | None, list[Service], list[Service]]:
     """Turn back on the links we paused for this schedule (never others).
 
-    Returns the host, the links turned back on, and the links left off because someone edited
-    them on Wix while they were paused (processor.links.edited_while_paused): those are forgotten
-    and reported, never switched on.
+    Returns the host, the links turned back on, and the links to leave off because someone edited
+    them on Wix while they were paused (processor.links.edited_while_paused): never switched on,
+    still remembered until release_links_left_off has told ops.
     """
     recorded = sites.deactivated_links(sessions, schedule_id=schedule_id)
     host = host_for_schedule(wix, schedule_id)
     services = {s.id: s for s in (links_for_host(wix, host) if host else [])}
+
+    def service(service_id: str) -> Service:  # read from Wix once, when not one of the host's
+        if service_id not in services:
+            services[service_id] = wix.services.get(service_id)
+        return services[service_id]
+
     # A retry after a failed email: the record is gone, the ledger still knows this event did it.
     again = [sid for sid in services if ledger.is_done(_activate_key(sid, event_id))]
     left_off: list[Service] = []
     to_resume: list[str] = []
     for row in recorded:
-        current = services.get(row.service_id) or wix.services.get(row.service_id)
+        current = service(row.service_id)
         if edited_while_paused(row.revision, current):
-            log.info("link.left_off", service_id=row.service_id, paused_at=row.revision, now=current.revision)
-            sites.forget_deactivated_link(sessions, row.service_id)
+            log.info("link.left_off", service_id=current.id, paused_at=row.revision, now=current.revision)
             left_off.append(current)
         else:
             to_resume.append(row.service_id)
@@ -97,26 +102,26 @@ def resume_host_links(
         with ledger.once(_activate_key(service_id, event_id)) as first_time:
             if first_time:
                 activate_link(wix, sessions, service_id, instance_id=instance_id, by_processor=True)
-        service = services.get(service_id) or wix.services.get(service_id)
-        resumed.append(service)
+        resumed.append(service(service_id))
     return host, resumed, left_off
 
 
-def alert_links_left_off(links: list[Service], *, ledger: Ledger, ops: OpsAlerts, event_id: int) -> None:
-    """Tell ops, once per event, which paused links stay off because someone edited them meanwhile."""
+def release_links_left_off(
+    links: list[Service], *, sessions: Sessions, ledger: Ledger, ops: OpsAlerts, event_id: int
+) -> None:
+    """Tell ops, once per event, which paused links stay off, then forget that we paused them.
+
+    In this order, so a crash between the two leaves the records for the retry to report."""
     if not links:
         return
-    with ledger.once(f"ops:link_left_off:{event_id}") as first_time:
-        if first_time:
-            ids = ",".join(s.id for s in links)
-            text = (
-                f"{len(links)} paused link(s) left off: edited on Wix while paused "
-                "(`wix-meetings links activate ID` turns one back on)"
-            )
-            try:
-                ops.alert("link.left_off", text, {"service_ids": ids, "event_id": str(event_id)})
-            except Exception as exc:  # an alert must never fail the flow
-                log.warning("ops.alert_failed", kind="link_left_off", error=type(exc).__name__)
+    text = (
+        f"{len(links)} paused link(s) left off: edited on Wix while paused "
+        "(`wix-meetings links activate ID` turns one back on)"
+    )
+    fields = {"service_ids": ",".join(s.id for s in links), "event_id": str(event_id)}
+    _alert_once(ledger, ops, f"ops:link_left_off:{event_id}", "link.left_off", text, fields)
+    for link in links:
+        sites.forget_deactivated_link(sessions, link.id)
 
 
 def notify_links(
@@ -150,15 +155,26 @@ def notify_links(
             else link_reactivated_for_host(details)
         )
         send_once(ledger, mailer, spec, f"email:{service.id}:{kind}:{event_id}")
-    with ledger.once(f"ops:{kind}:{event_id}") as first_time:
+    verb = "deactivated" if paused else "reactivated"
+    fields = {
+        "service_ids": ",".join(s.id for s in links),
+        "connection_id": connection_id,
+        "event_id": str(event_id),
+    }
+    text = f"{len(links)} link(s) {verb}: {reason}"
+    _alert_once(ledger, ops, f"ops:{kind}:{event_id}", f"link.{verb}", text, fields)
+
+
+def _alert_once(
+    ledger: Ledger, ops: OpsAlerts, key: str, kind: str, text: str, fields: dict[str, str]
+) -> None:
+    """One ops alert under a ledger key; an alert that fails is logged and never fails the flow."""
+    with ledger.once(key) as first_time:
         if first_time:
-            ids = ",".join(s.id for s in links)
-            verb = "deactivated" if paused else "reactivated"
-            fields = {"service_ids": ids, "connection_id": connection_id, "event_id": str(event_id)}
             try:
-                ops.alert(f"link.{verb}", f"{len(links)} link(s) {verb}: {reason}", fields)
-            except Exception as exc:  # an alert must never fail the flow
-                log.warning("ops.alert_failed", kind=kind, error=type(exc).__name__)
+                ops.alert(kind, text, fields)
+            except Exception as exc:
+                log.warning("ops.alert_failed", kind=kind.replace(".", "_"), error=type(exc).__name__)
 
 
 def _activate_key(service_id: str, event_id: int) -> str:
