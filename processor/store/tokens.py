@@ -25,22 +25,13 @@ class StoreTokenCache:
 
     def put(self, instance_id: str, token: str, expires_at: datetime) -> None:
         """Store (or replace) an instance's token; two processes storing at once both succeed."""
-        values = {
-            "instance_id": instance_id,
-            "access_token": token,
-            "expires_at": expires_at,
-            "fetched_at": utcnow(),
-        }
+        values = {"access_token": token, "expires_at": expires_at, "fetched_at": utcnow()}
         with session_scope(self._sessions) as session:
             insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-            statement = insert(WixToken).values(values)
+            statement = insert(WixToken).values(instance_id=instance_id, **values)
             session.execute(
                 statement.on_conflict_do_update(
-                    index_elements=["instance_id"],
-                    set_={
-                        name: statement.excluded[name]
-                        for name in ("access_token", "expires_at", "fetched_at")
-                    },
+                    index_elements=["instance_id"], set_={name: statement.excluded[name] for name in values}
                 )
             )
 
