@@ -43,6 +43,18 @@ def _row(database_url: str, event_id: int) -> dict:
     return columns
 
 
+def _rival_holding(database_url: str, wix_event_id: str) -> tuple[psycopg.Connection, int]:
+    """Another delivery's transaction, left open, holding a row with this Wix event id."""
+    rival = psycopg.connect(libpq_conninfo(database_url))
+    row = rival.execute(
+        "INSERT INTO events (wix_event_id, event_type, source, status, payload, received_at, updated_at,"
+        " attempt_count, replay_base) VALUES (%s, 't', 'wix', 'received', '{}', now(), now(), 0, 0)"
+        " RETURNING id",
+        [wix_event_id],
+    ).fetchone()
+    return rival, row[0]
+
+
 def test_a_new_event_is_stored_and_a_redelivery_finds_it(database_url):
     ingest = PostgresIngest(database_url)
 
@@ -74,12 +86,7 @@ def test_it_stores_the_same_row_as_the_orm_path(database_url):
 
 def test_losing_a_race_to_an_uncommitted_delivery_answers_with_its_row(database_url):
     ingest = PostgresIngest(database_url)
-    rival = psycopg.connect(libpq_conninfo(database_url))  # a transaction left open
-    rival_id = rival.execute(
-        "INSERT INTO events (wix_event_id, event_type, source, status, payload, received_at, updated_at,"
-        " attempt_count, replay_base) VALUES ('evt-race', 't', 'wix', 'received', '{}', now(), now(), 0, 0)"
-        " RETURNING id"
-    ).fetchone()[0]
+    rival, rival_id = _rival_holding(database_url, "evt-race")
     answers: list[tuple[int, bool]] = []
     waiting = threading.Thread(target=lambda: answers.append(ingest.record(_event("evt-race"))))
     waiting.start()
@@ -123,11 +130,7 @@ def test_a_server_that_is_down_raises_an_operational_error(throwaway_postgres):
 def test_a_statement_stuck_behind_a_lock_gives_up_instead_of_holding_the_web_worker(database_url):
     ingest = PostgresIngest(database_url, statement_timeout_ms=300)
     ingest.record(_event("evt-warm"))  # a connection in hand, so the give-up is retried once
-    rival = psycopg.connect(libpq_conninfo(database_url))  # holds the conflicting row, never commits
-    rival.execute(
-        "INSERT INTO events (wix_event_id, event_type, source, status, payload, received_at, updated_at,"
-        " attempt_count, replay_base) VALUES ('evt-stuck', 't', 'wix', 'received', '{}', now(), now(), 0, 0)"
-    )
+    rival, _ = _rival_holding(database_url, "evt-stuck")  # never commits
     started = time.monotonic()
 
     with pytest.raises(psycopg.errors.QueryCanceled):
