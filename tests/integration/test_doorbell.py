@@ -11,6 +11,7 @@ import redis
 
 from processor.config import load_settings
 from processor.queue import PROCESS_EVENT_TASK, PROCESS_EVENTS_TASK, Doorbell, make_celery
+from tests.fixtures.servers import wait_until
 
 
 def _doorbell(broker_url: str) -> tuple[Doorbell, list[list[int]]]:
@@ -29,13 +30,6 @@ def _messages(broker_url: str) -> list[tuple[str, list]]:
     return found
 
 
-def _wait_for(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def test_ids_rung_from_many_threads_are_all_published_in_a_few_batches(redis_url_factory):
     broker_url = redis_url_factory()
     doorbell, reported = _doorbell(broker_url)
@@ -48,7 +42,7 @@ def test_ids_rung_from_many_threads_are_all_published_in_a_few_batches(redis_url
     for ringer in ringers:
         ringer.join()
 
-    _wait_for(lambda: sum(map(len, reported)) == 1000)
+    wait_until(lambda: sum(map(len, reported)) == 1000, timeout=5)
 
     published = [
         n for name, args in _messages(broker_url) for n in (args[0] if name == PROCESS_EVENTS_TASK else args)
@@ -62,12 +56,12 @@ def test_a_ring_after_an_idle_spell_is_published_on_its_own(redis_url_factory):
     broker_url = redis_url_factory()
     doorbell, reported = _doorbell(broker_url)
     doorbell.ring(1)
-    _wait_for(lambda: reported == [[1]])
+    wait_until(lambda: reported == [[1]], timeout=5)
     time.sleep(0.3)
 
     doorbell.ring(2)
 
-    _wait_for(lambda: reported == [[1], [2]])
+    wait_until(lambda: reported == [[1], [2]], timeout=5)
     assert _messages(broker_url) == [(PROCESS_EVENT_TASK, [1]), (PROCESS_EVENT_TASK, [2])]
 
 
@@ -83,4 +77,4 @@ def test_a_broker_that_is_down_delays_nothing_and_the_doorbell_publishes_once_it
 
     doorbell.ring(2)
 
-    _wait_for(lambda: 2 in (n for batch in reported for n in batch), timeout=10)
+    wait_until(lambda: 2 in (n for batch in reported for n in batch), timeout=10)
