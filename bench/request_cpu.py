@@ -21,45 +21,29 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import redis
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen_tokens
 import verify_only
 
-from processor.devtools.signing import domain_event, envelope, sample_body, sign
+from processor.devtools.keys import generate_key_pair
 
-EVENT_TYPE = "wix.bookings.v2.booking_created"
 DATABASE = "bench_request_cpu"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 def make_tokens(count: int) -> tuple[str, list[str]]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public_pem = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    tokens = []
-    for _ in range(count):
-        entity_id = str(uuid.uuid4())
-        layer3 = domain_event(
-            EVENT_TYPE,
-            entity_id=entity_id,
-            body=sample_body(EVENT_TYPE, entity_id),
-            event_id=str(uuid.uuid4()),
-        )
-        tokens.append(sign(envelope(EVENT_TYPE, layer3), key, lifetime_seconds=3600))
-    return public_pem, tokens
+    """A fresh key pair's public PEM and `count` distinct signed webhooks (gen_tokens.py's kind)."""
+    private_pem, public_pem = generate_key_pair()
+    gen_tokens._init(private_pem)
+    return public_pem, gen_tokens._batch((0, count, int(time.time()), 3600))
 
 
 @contextlib.contextmanager
