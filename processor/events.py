@@ -6,21 +6,15 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from processor.wix_event import WixEvent, event_body, parse_event_time
+
 APP_INSTANCE_EVENT_TYPES = frozenset({"AppInstalled", "AppRemoved"})
-EVENT_BODY_KEYS = (
-    ("createdEvent", "entity"),
-    ("updatedEvent", "currentEntity"),
-    ("deletedEvent", "deletedEntity"),
-    ("actionEvent", "body"),
-)
 _MAX_ID_LENGTH = 200  # the store's column widths (processor/store/models.py)
 _MAX_INSTANCE_ID_LENGTH = 100
 
@@ -39,32 +33,6 @@ class InvalidSignatureError(WebhookRejectedError):
 
 class MalformedEventError(WebhookRejectedError):
     """Not a JWT, or an envelope not shaped as Wix documents it: 400."""
-
-
-@dataclass(frozen=True)
-class WixEvent:
-    """One decoded Wix event: the dispatch key, the ids we index on, and the whole envelope."""
-
-    wix_event_id: str
-    event_type: str
-    instance_id: str | None
-    entity_id: str | None
-    entity_sequence: int | None
-    event_time: datetime | None
-    payload: dict[str, Any]
-    source: str = "wix"
-    token_lifetime_seconds: int | None = field(default=None, compare=False)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        """Layer 3: the domain event (or app-instance data), parsed."""
-        data: dict[str, Any] = self.payload["data"]
-        return data
-
-    @property
-    def body(self) -> dict[str, Any] | None:
-        """The entity or action body, whichever of Wix's event kinds this is."""
-        return event_body(self.data)
 
 
 def load_public_keys(pems: Sequence[str]) -> list[RSAPublicKey]:
@@ -103,40 +71,6 @@ def decode_webhook(raw: bytes, keys: Sequence[RSAPublicKey], *, leeway_seconds: 
     if event_type in APP_INSTANCE_EVENT_TYPES:
         return _app_instance_event(token, event_type, instance_id, data, payload, lifetime)
     return _domain_event(event_type, instance_id, data, payload, lifetime)
-
-
-def event_body(data: dict[str, Any]) -> dict[str, Any] | None:
-    """`entity`, `currentEntity`, `deletedEntity` or `body`, read as `<key>` else `<key>AsJson`."""
-    for kind, key in EVENT_BODY_KEYS:
-        container = data.get(kind)
-        if not isinstance(container, dict):
-            continue
-        value = container.get(key, container.get(key + "AsJson"))
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                return None
-        return value if isinstance(value, dict) else None
-    return None
-
-
-def parse_event_time(value: Any) -> datetime | None:
-    """Wix's `eventTime` (up to 9 fraction digits, `Z`) as an aware datetime; None if unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    if "." in text:
-        head, _, rest = text.partition(".")
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        text = head + "." + rest[: min(digits, 6)] + rest[digits:]
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def token_hash_id(token: str) -> str:

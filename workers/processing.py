@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import structlog
 from structlog.contextvars import bound_contextvars
 
-from processor.events import WixEvent
 from processor.store import inbox
 from processor.store.models import Event, EventStatus
+from processor.wix_event import WixEvent
 from workers import retry_policy
 from workers.flows.registry import Skipped, flow_for
 from workers.wiring import Deps, bind

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from processor.config import Settings
-from processor.events import WixEvent
 from processor.store.db import Sessions, make_engine, make_sessions, utcnow
 from processor.store.ledger import Ledger
+from processor.wix_event import WixEvent
 
 
 @dataclass

@@ -11,9 +11,9 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from processor.events import WixEvent
 from processor.store.db import utcnow
 from processor.store.models import Attempt, Event, EventStatus
+from processor.wix_event import WixEvent
 
 S = EventStatus
 REPLAYABLE = (S.FAILED, S.DEAD, S.IGNORED, S.SKIPPED, S.RECEIVED)

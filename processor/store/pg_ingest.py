@@ -22,10 +22,10 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from processor.config import normalize_database_url
-from processor.events import WixEvent
 from processor.store.db import utcnow
 from processor.store.inbox import EVENT_COLUMNS, received_values
 from processor.store.models import Event
+from processor.wix_event import WixEvent
 
 # Wix stops waiting after ~1.25 s and retries later, so a webhook gains nothing from waiting long
 # on an unreachable or stuck server, while a sync web worker stuck on one serves no one else

@@ -12,10 +12,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from processor.config import Settings
-from processor.events import WixEvent
 from processor.store import inbox
 from processor.store.db import Sessions, session_scope
 from processor.store.models import CalendarConnectionState, DeactivatedLink, Site, WixToken
+from processor.wix_event import WixEvent
 
 CONNECTION_EVENT_TYPE = "wix_meetings.calendar_connection.status_changed"
 WATCHER_SOURCE = "watcher"

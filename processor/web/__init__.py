@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from processor.config import Settings, load_settings
-from processor.events import WixEvent, load_public_keys
+from processor.events import load_public_keys
 from processor.logs import configure_logging
 from processor.metrics import RECENT_WINDOW_SECONDS, StoreSnapshot
 from processor.queue import Doorbell, make_celery
@@ -22,6 +22,7 @@ from processor.store.db import Sessions, make_engine, make_sessions, session_sco
 from processor.store.pg_ingest import PostgresIngest
 from processor.web import admin, calendars_page, health, webhooks
 from processor.web.context import STORE_ERRORS, close_request_session
+from processor.wix_event import WixEvent
 
 Recorder = Callable[[WixEvent], tuple[int, bool]]
 

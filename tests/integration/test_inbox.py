@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from processor.events import WixEvent
 from processor.store import inbox
 from processor.store.db import make_engine, make_sessions, utcnow
 from processor.store.ledger import Ledger, LedgerBusyError
 from processor.store.migrate import upgrade
 from processor.store.models import EventStatus
+from processor.wix_event import WixEvent
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -9,12 +9,12 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-from processor.events import WixEvent
 from processor.store import inbox
 from processor.store.db import make_engine, make_sessions
 from processor.store.migrate import upgrade
 from processor.store.models import Event
 from processor.store.pg_ingest import PostgresIngest, libpq_conninfo
+from processor.wix_event import WixEvent
 
 
 def _event(wix_event_id: str) -> WixEvent:

@@ -6,8 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from processor.events import WixEvent
 from processor.store.ledger import Ledger
+from processor.wix_event import WixEvent
 from workers.flows import PermanentFailure, RetryLater, Succeeded, handles
 
 

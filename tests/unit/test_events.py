@@ -9,14 +9,8 @@ import pytest
 
 from processor.devtools.keys import generate_key_pair
 from processor.devtools.signing import sign
-from processor.events import (
-    InvalidSignatureError,
-    MalformedEventError,
-    decode_webhook,
-    event_body,
-    load_public_keys,
-    parse_event_time,
-)
+from processor.events import InvalidSignatureError, MalformedEventError, decode_webhook, load_public_keys
+from processor.wix_event import event_body, parse_event_time
 
 PRIVATE, PUBLIC = generate_key_pair()
 KEYS = load_public_keys([PUBLIC])

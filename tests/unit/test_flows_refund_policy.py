@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from processor.events import WixEvent
 from processor.wix.services import Service
+from processor.wix_event import WixEvent
 from workers.flows.meetings import BookingContext, booking_of, sequence_of
 from workers.flows.refunds import _policy_refusal
 

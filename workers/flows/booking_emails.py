@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from processor.events import WixEvent, parse_event_time
 from processor.store.db import Sessions
 from processor.store.ledger import Ledger
 from processor.wix.client import WixClient
+from processor.wix_event import WixEvent, parse_event_time
 from workers.flows.meetings import (
     BOOKING_CONFIRMED,
     BOOKING_CREATED,

@@ -6,7 +6,6 @@ import copy
 from typing import Any
 
 from processor.config import Settings
-from processor.events import WixEvent
 from processor.store import sites
 from processor.store.db import Sessions
 from processor.store.ledger import Ledger
@@ -14,6 +13,7 @@ from processor.wix.calendars import BROKEN_STATUSES, HEALTHY_STATUSES, sync_conf
 from processor.wix.client import WixClient
 from processor.wix.errors import WixNotFoundError
 from processor.wix.wire import dig
+from processor.wix_event import WixEvent
 from workers import calendar_watcher
 from workers.flows.registry import Outcome, Skipped, Succeeded, handles
 from workers.flows.scheduling_links import (

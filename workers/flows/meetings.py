@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from processor.events import WixEvent, parse_event_time
 from processor.store import inbox
 from processor.store.db import Sessions
 from processor.store.models import Event, EventStatus
@@ -16,6 +15,7 @@ from processor.wix.bookings import Booking
 from processor.wix.client import WixClient
 from processor.wix.errors import WixNotFoundError
 from processor.wix.services import MEETINGS_APP_ID, Service
+from processor.wix_event import WixEvent, parse_event_time
 from workers.notify.details import MeetingDetails
 
 BOOKING_CREATED = "wix.bookings.v2.booking_created"

@@ -7,11 +7,11 @@ from datetime import datetime
 
 import structlog
 
-from processor.events import WixEvent
 from processor.store import sites
 from processor.store.db import Sessions
 from processor.wix.client import WixClient
 from processor.wix.services import Service, meetings_services_filter
+from processor.wix_event import WixEvent
 from workers.flows.registry import Outcome, Skipped, Succeeded, handles
 
 log = structlog.get_logger(__name__)

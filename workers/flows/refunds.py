@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 import structlog
 
 from processor.config import Settings
-from processor.events import WixEvent, parse_event_time
 from processor.refunds import RefundResult, refund_booking_once, refund_key
 from processor.store.ledger import Ledger
 from processor.wix.client import WixClient
 from processor.wix.errors import WixRejectedError
+from processor.wix_event import WixEvent, parse_event_time
 from workers.flows.booking_emails import Clock, email_key, send_once
 from workers.flows.meetings import BOOKING_CANCELED, BookingContext, booking_of
 from workers.flows.registry import Outcome, Skipped, Succeeded, handles
