@@ -76,10 +76,6 @@ class Settings:
             return "api_key"
         return None
 
-    @property
-    def uses_embedded_broker(self) -> bool:
-        return self.celery_broker_url.startswith("sqla+")
-
 
 def read_environment(env_file: str | os.PathLike[str] = ".env") -> dict[str, str]:
     """The process environment over the values of `.env` (the environment wins)."""

@@ -1,63 +1,81 @@
-"""Deps: the collaborators a flow may ask for by keyword, built once per worker process."""
+"""Deps: the collaborators a flow may ask for by keyword, built once per worker process (the bootstrap)."""
 
 from __future__ import annotations
 
 import inspect
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from processor.config import Settings
+from processor.queue import publish
 from processor.store.db import Sessions, make_engine, make_sessions, utcnow
 from processor.store.ledger import Ledger
+from processor.store.tokens import StoreTokenCache
+from processor.wix.client import WixClient, make_wix_client
 from processor.wix_event import WixEvent
+from workers.notify.email import Mailer
+from workers.notify.ops import OpsAlerts
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+Publisher = Callable[[Sequence[int]], list[int]]
 
 
 @dataclass
 class Deps:
-    """What flows receive: settings, store sessions, ledger, Wix client per site, mailer, ops, clock."""
+    """What flows receive: settings, store sessions, ledger, Wix client per site, mailer, ops, clock,
+    and `publish` (stored event ids to the broker), so flows never import Celery."""
 
     settings: Settings
     sessions: Sessions
     clock: Callable[[], datetime] = utcnow
     worker_name: str = field(default_factory=socket.gethostname)
-    _cache: dict[str, Any] = field(default_factory=dict)
+    celery: Celery | None = None
+    _mailer: Mailer | None = field(default=None, repr=False)
+    _ops: OpsAlerts | None = field(default=None, repr=False)
+    _wix: dict[str | None, WixClient] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Deps:
-        return cls(settings=settings, sessions=make_sessions(make_engine(settings.database_url)))
+    def from_settings(cls, settings: Settings, celery: Celery | None = None) -> Deps:
+        return cls(
+            settings=settings, sessions=make_sessions(make_engine(settings.database_url)), celery=celery
+        )
 
     def ledger(self, event_id: int | None = None) -> Ledger:
         lease = timedelta(seconds=self.settings.stuck_after_seconds)
         return Ledger(self.sessions, event_id=event_id, lease=lease)
 
-    def mailer(self) -> Any:
-        if "mailer" not in self._cache:
-            from workers.notify.email import Mailer
+    def mailer(self) -> Mailer:
+        if self._mailer is None:
+            self._mailer = Mailer.from_settings(self.settings)
+        return self._mailer
 
-            self._cache["mailer"] = Mailer.from_settings(self.settings)
-        return self._cache["mailer"]
+    def ops(self) -> OpsAlerts:
+        if self._ops is None:
+            self._ops = OpsAlerts.from_settings(self.settings)
+        return self._ops
 
-    def ops(self) -> Any:
-        if "ops" not in self._cache:
-            from workers.notify.ops import OpsAlerts
-
-            self._cache["ops"] = OpsAlerts.from_settings(self.settings)
-        return self._cache["ops"]
-
-    def wix(self, instance_id: str | None) -> Any:
+    def wix(self, instance_id: str | None) -> WixClient:
         """A Wix client for the event's site (tokens shared through the store)."""
-        key = f"wix:{instance_id}"
-        if key not in self._cache:
-            from processor.store.tokens import StoreTokenCache
-            from processor.wix.client import make_wix_client
-
-            self._cache[key] = make_wix_client(
+        if instance_id not in self._wix:
+            self._wix[instance_id] = make_wix_client(
                 self.settings, instance_id=instance_id, token_cache=StoreTokenCache(self.sessions)
             )
-        return self._cache[key]
+        return self._wix[instance_id]
+
+    def publish(self, event_ids: Sequence[int]) -> list[int]:
+        """Send stored events to the workers; those the broker does not take, the sweep sends later."""
+        if not event_ids:
+            return []
+        if self.celery is None:
+            from workers import app  # the worker's own Celery app, built on first use
+
+            self.celery = app
+        return publish(self.celery, list(event_ids))
 
     def resolve(self, name: str, event: WixEvent, event_id: int) -> Any:
         """The collaborator a flow parameter named `name` asks for."""
@@ -69,8 +87,8 @@ class Deps:
             "ops": self.ops,
             "wix": lambda: self.wix(event.instance_id),
             "clock": lambda: self.clock,
+            "publish": lambda: self.publish,
             "event_id": lambda: event_id,
-            "deps": lambda: self,
         }
         if name not in providers:
             raise TypeError(f"flow asks for unknown collaborator {name!r}")

@@ -6,9 +6,11 @@ from datetime import date, datetime
 
 import click
 
-from processor.cli.common import UsageError, echo_json, echo_table, json_option, site_option
-from processor.cli.site_access import Spinner, site_access, to_json
-from processor.meetings_admin import bookings as admin_bookings
+from processor.cli.common import UsageError, json_option, site_option
+from processor.cli.output import Spinner, echo_json, echo_table, to_json
+from processor.cli.site_access import site_access
+from processor.meetings.bookings import cancel as cancel_booking
+from processor.meetings.bookings import list_bookings, list_slots, reschedule, show_booking
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -32,7 +34,7 @@ def _day(value: datetime | None) -> date | None:
 @click.option("--to", "date_to", type=DATE, help="Last day (UTC), YYYY-MM-DD, inclusive.")
 @json_option
 @site_option
-def list_bookings(
+def list_bookings_command(
     host_email: str | None,
     date_from: datetime | None,
     date_to: datetime | None,
@@ -44,7 +46,7 @@ def list_bookings(
         raise UsageError("--to is before --from")
     spinner = Spinner("Reading bookings", enabled=not as_json)
     with site_access(site) as access:
-        found = admin_bookings.list_bookings(
+        found = list_bookings(
             access.wix,
             host_email=host_email,
             date_from=_day(date_from),
@@ -74,7 +76,7 @@ def list_bookings(
 def show(booking_id: str, as_json: bool, site: str | None) -> None:
     """One booking: time, people, status, payment, what Wix allows next."""
     with site_access(site) as access:
-        view = admin_bookings.show_booking(access.wix, booking_id)
+        view = show_booking(access.wix, booking_id)
     if as_json:
         echo_json(to_json(view))
         return
@@ -96,7 +98,7 @@ def slots(booking_id: str, date_from: datetime, date_to: datetime, as_json: bool
     if (date_to - date_from).days > 31:
         raise UsageError("ask for at most 31 days at a time")
     with site_access(site) as access:
-        found = admin_bookings.list_slots(access.wix, booking_id, date_from.date(), date_to.date())
+        found = list_slots(access.wix, booking_id, date_from.date(), date_to.date())
     if as_json:
         for slot in found:
             echo_json(to_json(slot))
@@ -121,10 +123,10 @@ def slots(booking_id: str, date_from: datetime, date_to: datetime, as_json: bool
 )
 @json_option
 @site_option
-def reschedule(booking_id: str, slot_start: datetime, as_json: bool, site: str | None) -> None:
+def reschedule_command(booking_id: str, slot_start: datetime, as_json: bool, site: str | None) -> None:
     """Move a booking to the free slot starting then (re-checked with Wix first)."""
     with site_access(site) as access:
-        view = admin_bookings.reschedule(access.wix, booking_id, slot_start)
+        view = reschedule(access.wix, booking_id, slot_start)
     if as_json:
         echo_json(to_json(view))
         return
@@ -141,7 +143,7 @@ def reschedule(booking_id: str, slot_start: datetime, as_json: bool, site: str |
 def cancel(booking_id: str, refund: bool, as_json: bool, site: str | None) -> None:
     """Cancel a booking; --refund refunds what was paid online, exactly once."""
     with site_access(site) as access:
-        result = admin_bookings.cancel(access.wix, access.ledger, booking_id, refund=refund)
+        result = cancel_booking(access.wix, access.ledger, booking_id, refund=refund)
     if as_json:
         echo_json(to_json(result))
         return

@@ -6,9 +6,18 @@ import sys
 
 import click
 
-from processor.cli.common import UsageError, echo_json, echo_table, json_option, site_option
-from processor.cli.site_access import site_access, to_json
-from processor.meetings_admin import calendars as admin_calendars
+from processor.cli.common import UsageError, json_option, site_option
+from processor.cli.output import echo_json, echo_table, to_json
+from processor.cli.site_access import site_access
+from processor.meetings.calendars import (
+    calendar_status,
+    connect_credentials,
+    connect_oauth,
+    list_providers,
+    provider_needs_credentials,
+    return_url,
+    set_sync,
+)
 
 ON_OFF = click.Choice(["on", "off"])
 
@@ -28,7 +37,7 @@ def calendars() -> None:
 def providers(as_json: bool, site: str | None) -> None:
     """Calendar providers and how hosts connect to each."""
     with site_access(site) as access:
-        found = admin_calendars.list_providers(access.wix)
+        found = list_providers(access.wix)
     if as_json:
         echo_json(to_json(found))
         return
@@ -59,7 +68,7 @@ def connect(
     with site_access(site) as access:
         if account_email:
             password = _read_password(password_stdin)
-            calendar = admin_calendars.connect_credentials(
+            calendar = connect_credentials(
                 access.wix,
                 host_email=host_email,
                 provider_name=provider_name,
@@ -75,13 +84,13 @@ def connect(
             )
             click.echo("Wix syncs in a few minutes; check with `wix-meetings calendars status`.")
             return
-        if admin_calendars.provider_needs_credentials(access.wix, provider_name):
+        if provider_needs_credentials(access.wix, provider_name):
             raise UsageError(
                 f"{provider_name} connects with credentials: add --account-email E --password-stdin"
             )
         instance = access.instance_id if access.settings.wix_auth_mode == "app" else None
-        redirect = admin_calendars.return_url(access.settings.public_base_url, instance)
-        started = admin_calendars.connect_oauth(
+        redirect = return_url(access.settings.public_base_url, instance)
+        started = connect_oauth(
             access.wix, host_email=host_email, provider_name=provider_name, redirect_url=redirect
         )
     if as_json:
@@ -110,7 +119,7 @@ def _read_password(from_stdin: bool) -> str:
 def status(host_email: str | None, as_json: bool, site: str | None) -> None:
     """Each host's calendar connections: status, error reason, sync directions."""
     with site_access(site) as access:
-        found = admin_calendars.calendar_status(access.wix, host_email)
+        found = calendar_status(access.wix, host_email)
     if as_json:
         echo_json(to_json(found))
         return
@@ -144,7 +153,7 @@ def sync(host_email: str, import_: str | None, export: str | None, as_json: bool
     if import_ is None and export is None:
         raise UsageError("give --import on|off and/or --export on|off")
     with site_access(site) as access:
-        updated = admin_calendars.set_sync(
+        updated = set_sync(
             access.wix,
             host_email=host_email,
             import_on=None if import_ is None else import_ == "on",

@@ -1,10 +1,9 @@
-"""What every command shares: settings loading, --json/--site options, errors mapped to exit codes."""
+"""What every command shares: settings loading, --json/--site options, exit codes."""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -54,19 +53,3 @@ def site_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--site", "site", default=None, help="Instance id of the site, when several are installed."
     )(func)
-
-
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, default=str, sort_keys=False))
-
-
-def echo_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A plain aligned table; empty cells show as '-'."""
-    text_rows = [["-" if c is None or c == "" else str(c) for c in row] for row in rows]
-    widths = [len(h) for h in headers]
-    for row in text_rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=False)]
-    line = "  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True))
-    click.echo(line.rstrip())
-    for row in text_rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 import httpx
 
-from processor.cli.common import RefusedError, UsageError, echo_json, json_option, settings_from_context
+from processor.cli.common import RefusedError, UsageError, json_option, settings_from_context
+from processor.cli.output import echo_json
 from processor.config import DEV_PRIVATE_KEY
 from processor.devtools.keys import ensure_dev_keys, read_private_key
 from processor.devtools.signing import DEV_INSTANCE_ID, build_token

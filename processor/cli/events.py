@@ -7,18 +7,11 @@ from typing import Any
 
 import click
 
-from processor import operations
-from processor.cli.common import (
-    EXIT_REFUSED,
-    UsageError,
-    echo_json,
-    echo_table,
-    json_option,
-    settings_from_context,
-    site_option,
-)
+from processor import event_filters, replay
+from processor.cli.common import EXIT_REFUSED, UsageError, json_option, settings_from_context, site_option
+from processor.cli.output import echo_json, echo_table
 from processor.queue import make_celery
-from processor.store import inbox
+from processor.store import event_json, event_queries
 from processor.store.db import make_engine, make_sessions
 
 
@@ -36,15 +29,15 @@ def _session() -> Any:
     return make_sessions(make_engine(settings.database_url))()
 
 
-def _filter(status: str | None, event_type: str | None, since: str | None) -> inbox.EventFilter:
+def _filter(status: str | None, event_type: str | None, since: str | None) -> event_queries.EventFilter:
     try:
-        return operations.make_filter(status=status, event_type=event_type, since=since)
-    except operations.BadFilterError as exc:
+        return event_filters.make_filter(status=status, event_type=event_type, since=since)
+    except event_filters.BadFilterError as exc:
         raise UsageError(str(exc)) from exc
 
 
 @events.command("list")
-@click.option("--status", type=click.Choice(operations.STATUSES), help="Only events in this status.")
+@click.option("--status", type=click.Choice(event_filters.STATUSES), help="Only events in this status.")
 @click.option("--type", "event_type", help="Only this eventType.")
 @click.option("--since", help="Received since: 2h, 30m, 7d or an ISO timestamp.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
@@ -56,11 +49,11 @@ def list_events(
     """Newest first: a table, or one JSON object a line with --json."""
     where = _filter(status, event_type, since)
     with _session() as session:
-        rows, _ = inbox.page(session, where, limit=limit)
+        rows, _ = event_queries.page(session, where, limit=limit)
         rows = [r for r in rows if site is None or r.instance_id == site]
         if as_json:
             for row in rows:
-                echo_json(inbox.event_to_json(row))
+                echo_json(event_json.event_to_json(row))
             return
         echo_table(
             ["id", "status", "type", "received", "attempts", "reason"],
@@ -87,10 +80,10 @@ def list_events(
 def show_event(event_id: int, as_json: bool, site: str | None) -> None:
     """Payload, status, attempts and errors of one event."""
     with _session() as session:
-        row = inbox.get(session, event_id)
+        row = event_queries.get(session, event_id)
         if row is None or (site and row.instance_id != site):
             raise UsageError(f"no event with id {event_id}")
-        data = inbox.event_to_json(row)
+        data = event_json.event_to_json(row)
     if as_json:
         echo_json(data)
         return
@@ -121,7 +114,9 @@ def show_event(event_id: int, as_json: bool, site: str | None) -> None:
 
 @events.command("replay")
 @click.argument("event_ids", nargs=-1, type=int)
-@click.option("--status", type=click.Choice(operations.STATUSES), help="Replay every event in this status.")
+@click.option(
+    "--status", type=click.Choice(event_filters.STATUSES), help="Replay every event in this status."
+)
 @click.option("--type", "event_type", help="With --status: only this eventType.")
 @click.option("--since", help="With --status: received since 2h, 30m, 7d or an ISO timestamp.")
 @click.option("--dry-run", is_flag=True, help="Show what would be replayed; change nothing.")
@@ -146,18 +141,20 @@ def replay_events(
         if event_ids:
             ids = list(event_ids)
         else:
-            ids = inbox.matching_ids(session, _filter(status, event_type, since))
+            ids = event_queries.matching_ids(session, _filter(status, event_type, since))
         if site:
-            ids = [i for i in ids if (e := inbox.get(session, i)) is not None and e.instance_id == site]
+            ids = [
+                i for i in ids if (e := event_queries.get(session, i)) is not None and e.instance_id == site
+            ]
         if dry_run:
             _print_dry_run(session, ids, as_json)
             return
         celery = make_celery(settings)
         if len(ids) > 1 and not as_json:
             with click.progressbar(length=len(ids), label="Replaying", show_pos=True) as bar:
-                result = operations.replay(session, celery, ids, force=force, progress=bar.update)
+                result = replay.replay(session, celery, ids, force=force, progress=bar.update)
         else:
-            result = operations.replay(session, celery, ids, force=force)
+            result = replay.replay(session, celery, ids, force=force)
     if as_json:
         echo_json(
             {"replayed": len(result.replayed), "published": result.published, "skipped": result.skipped}
@@ -181,7 +178,7 @@ def _print_dry_run(session: Any, ids: list[int], as_json: bool) -> None:
         return
     click.echo(f"Would replay {len(ids)} event(s) (dry run, nothing changed):")
     for event_id in ids[:50]:
-        row = inbox.get(session, event_id)
+        row = event_queries.get(session, event_id)
         if row is not None:
             click.echo(f"  {row.id}  {row.status:10} {row.event_type}")
     if len(ids) > 50:

@@ -7,9 +7,11 @@ import io
 import click
 import segno
 
-from processor.cli.common import echo_json, echo_table, json_option, site_option
-from processor.cli.site_access import Spinner, site_access, to_json
-from processor.meetings_admin import hosts as admin_hosts
+from processor.cli.common import json_option, site_option
+from processor.cli.output import Spinner, echo_json, echo_table, to_json
+from processor.cli.site_access import site_access
+from processor.meetings.hosts import list_hosts
+from processor.meetings.setup import setup_host
 
 
 def register(cli: click.Group) -> None:
@@ -30,7 +32,7 @@ def hosts() -> None:
 def setup(email: str, name: str, duration: int | None, as_json: bool, site: str | None) -> None:
     """Set a host up (idempotent): Meetings, staff member, user link, the default link's host."""
     with site_access(site) as access:
-        result = admin_hosts.setup_host(access.wix, email=email, name=name, duration=duration)
+        result = setup_host(access.wix, email=email, name=name, duration=duration)
     if as_json:
         echo_json(to_json(result))
         return
@@ -58,12 +60,12 @@ def qr_code(url: str) -> str:
 @hosts.command("list")
 @json_option
 @site_option
-def list_hosts(as_json: bool, site: str | None) -> None:
+def list_hosts_command(as_json: bool, site: str | None) -> None:
     """Hosts, their scheduling links and calendar status."""
     spinner = Spinner("Reading hosts, links and calendars", enabled=not as_json)
     with site_access(site) as access:
         spinner(0)
-        found = admin_hosts.list_hosts(access.wix)
+        found = list_hosts(access.wix)
         spinner.done()
     if as_json:
         echo_json(to_json(found))

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import click
 
-from processor.cli.common import UsageError, echo_json, echo_table, json_option, site_option
-from processor.cli.site_access import Spinner, site_access, to_json
-from processor.meetings_admin import links as admin_links
+from processor.cli.common import UsageError, json_option, site_option
+from processor.cli.output import Spinner, echo_json, echo_table, to_json
+from processor.cli.site_access import site_access
+from processor.meetings.link_switch import set_link_active
+from processor.meetings.links import Link, create_link, list_links, parse_amount, price_link, show_link
 
 
 def register(cli: click.Group) -> None:
@@ -20,7 +22,7 @@ def links() -> None:
     """Scheduling links (Meetings services) and their booking pages."""
 
 
-def _echo_link(link: admin_links.Link) -> None:
+def _echo_link(link: Link) -> None:
     price = "free"
     if link.price:
         price = f"{link.price} {link.currency or ''}".strip()
@@ -47,7 +49,7 @@ def _echo_link(link: admin_links.Link) -> None:
 def create(name: str, duration: int | None, host_email: str | None, as_json: bool, site: str | None) -> None:
     """Create a Meetings scheduling link (free until priced)."""
     with site_access(site) as access:
-        link = admin_links.create_link(access.wix, name=name, duration=duration, host_email=host_email)
+        link = create_link(access.wix, name=name, duration=duration, host_email=host_email)
     if as_json:
         echo_json(to_json(link))
         return
@@ -83,12 +85,12 @@ def price(
         if not currency:
             raise UsageError("--amount needs --currency")
         try:
-            parsed = admin_links.parse_amount(amount or "", "--amount")
-            parsed_deposit = admin_links.parse_amount(deposit, "--deposit") if deposit else None
+            parsed = parse_amount(amount or "", "--amount")
+            parsed_deposit = parse_amount(deposit, "--deposit") if deposit else None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     with site_access(site) as access:
-        link, changed = admin_links.price_link(
+        link, changed = price_link(
             access.wix,
             service_id,
             amount=parsed,
@@ -107,12 +109,12 @@ def price(
 @links.command("list")
 @json_option
 @site_option
-def list_links(as_json: bool, site: str | None) -> None:
+def list_links_command(as_json: bool, site: str | None) -> None:
     """Every scheduling link with its booking page."""
     spinner = Spinner("Reading links", enabled=not as_json)
     with site_access(site) as access:
         spinner(0)
-        found = admin_links.list_links(access.wix)
+        found = list_links(access.wix)
         spinner.done()
     if as_json:
         echo_json(to_json(found))
@@ -143,7 +145,7 @@ def list_links(as_json: bool, site: str | None) -> None:
 def show(service_id: str, as_json: bool, site: str | None) -> None:
     """One link: state, booking page, duration, hosts, price."""
     with site_access(site) as access:
-        link = admin_links.show_link(access.wix, service_id)
+        link = show_link(access.wix, service_id)
     if as_json:
         echo_json(to_json(link))
         return
@@ -175,7 +177,7 @@ def _set_active(
     service_id: str, active: bool, redirect_url: str | None, as_json: bool, site: str | None
 ) -> None:
     with site_access(site) as access:
-        link, changed = admin_links.set_link_active(
+        link, changed = set_link_active(
             access.wix,
             access.sessions,
             service_id,

@@ -1,32 +1,38 @@
-"""Click glue of the site commands (hosts, links, calendars, bookings): open the site, map errors."""
+"""Which site a command works on (its Wix client and store, opened when needed), and errors → exit codes."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass, field
 
-import click
 import structlog
+from sqlalchemy import Engine
 
 from processor.cli.common import RefusedError, UsageError, settings_from_context
 from processor.config import Settings
 from processor.logs import configure_logging
-from processor.meetings_admin.errors import AdminError, NotFoundError
-from processor.meetings_admin.site import SiteAccess, open_site
+from processor.meetings.errors import MeetingsError, NotFoundError
 from processor.store import sites
-from processor.store.db import make_engine, make_sessions
-from processor.store.ledger import LedgerBusyError
-from processor.wix import WixError, WixNotConfiguredError, WixPermissionError, WixUnavailableError
+from processor.store.db import Sessions, make_engine, make_sessions
+from processor.store.ledger import Ledger, LedgerBusyError
+from processor.wix import (
+    MemoryTokenCache,
+    TokenCache,
+    WixClient,
+    WixError,
+    WixNotConfiguredError,
+    WixPermissionError,
+    WixUnavailableError,
+    make_wix_client,
+)
 
 
 @contextmanager
 def site_access(site: str | None) -> Iterator[SiteAccess]:
     """The site of this command; every failure becomes exit 1 (refused) or 2 (bad usage)."""
-    with admin_errors():
+    with refusals_as_exit_codes():
         settings = settings_from_context()
         if not structlog.is_configured():  # our messages say it; keep Wix call warnings quiet
             configure_logging(settings, level=logging.ERROR)
@@ -38,13 +44,13 @@ def site_access(site: str | None) -> Iterator[SiteAccess]:
 
 
 @contextmanager
-def admin_errors() -> Iterator[None]:
-    """Map ops-action and Wix failures to click errors with their exit codes."""
+def refusals_as_exit_codes() -> Iterator[None]:
+    """Map refusals of an action on a site, Wix's and the store's, to click errors with their exit codes."""
     try:
         yield
     except (NotFoundError, WixNotConfiguredError) as exc:
         raise UsageError(str(exc)) from None
-    except AdminError as exc:
+    except MeetingsError as exc:
         raise RefusedError(str(exc)) from None
     except WixPermissionError as exc:
         raise RefusedError(f"Wix refused (missing permission or premium plan): {exc}") from None
@@ -71,29 +77,65 @@ def _installed_sites(settings: Settings) -> list[str] | None:
         engine.dispose()
 
 
-class Spinner:
-    """A progress line on stderr for long listings; silent when stderr is not a terminal."""
+@dataclass
+class SiteAccess:
+    """One site: its instance id (WIX_SITE_ID in API-key mode), Wix client, store sessions and ledger."""
 
-    def __init__(self, label: str, *, enabled: bool = True) -> None:
-        self.label = label
-        self.enabled = enabled and sys.stderr.isatty()
-        self._frame = 0
+    settings: Settings
+    instance_id: str
+    wix: WixClient
+    _engine: Engine | None = field(default=None, repr=False)
+    _sessions: Sessions | None = field(default=None, repr=False)
 
-    def __call__(self, count: int) -> None:
-        if self.enabled:
-            self._frame += 1
-            mark = "|/-\\"[self._frame % 4]
-            click.echo(f"\r{mark} {self.label}… {count}", err=True, nl=False)
+    @property
+    def sessions(self) -> Sessions:
+        if self._sessions is None:
+            self._engine = make_engine(self.settings.database_url)
+            self._sessions = make_sessions(self._engine)
+        return self._sessions
 
-    def done(self) -> None:
-        if self.enabled:
-            click.echo("\r\033[K", err=True, nl=False)
+    @property
+    def ledger(self) -> Ledger:
+        return Ledger(self.sessions)
+
+    def close(self) -> None:
+        """Release the store's connections, if any were opened."""
+        if self._engine is not None:
+            self._engine.dispose()
 
 
-def to_json(value: Any) -> Any:
-    """Dataclasses (and lists of them) as plain JSON-ready values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, list):
-        return [to_json(v) for v in value]
-    return value
+def resolve_instance_id(settings: Settings, site: str | None, installed: list[str] | None = None) -> str:
+    """The site to work on: WIX_SITE_ID in API-key mode; in app mode --site, or the one installed site."""
+    mode = settings.wix_auth_mode
+    if mode == "api_key" and settings.wix_site_id:
+        if site and site != settings.wix_site_id:
+            raise NotFoundError(
+                f"--site {site}: this processor serves only WIX_SITE_ID {settings.wix_site_id}"
+            )
+        return settings.wix_site_id
+    if mode != "app":
+        raise WixNotConfiguredError(
+            "Wix is not configured: set WIX_API_KEY and WIX_SITE_ID (one site), "
+            "or WIX_APP_ID and WIX_APP_SECRET (app mode)"
+        )
+    if site:
+        if installed is not None and site not in installed:
+            raise NotFoundError(f"--site {site}: no installed site with this instance id")
+        return site
+    if installed and len(installed) == 1:
+        return installed[0]
+    known = ", ".join(installed or []) or "none recorded yet"
+    raise NotFoundError(f"app mode: give --site INSTANCE_ID (installed sites: {known})")
+
+
+def open_site(
+    settings: Settings,
+    site: str | None,
+    *,
+    installed: list[str] | None = None,
+    token_cache: TokenCache | None = None,
+) -> SiteAccess:
+    """Resolve the site and build its Wix client; nothing is called yet."""
+    instance_id = resolve_instance_id(settings, site, installed)
+    wix = make_wix_client(settings, instance_id, token_cache or MemoryTokenCache())
+    return SiteAccess(settings, instance_id, wix)

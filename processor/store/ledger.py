@@ -36,10 +36,6 @@ class Ledger:
         self._event_id = event_id
         self._lease = lease if lease is not None else timedelta(minutes=10)
 
-    def for_event(self, event_id: int) -> Ledger:
-        """The same ledger, recording which event took each key."""
-        return Ledger(self._sessions, event_id=event_id, lease=self._lease)
-
     @contextmanager
     def once(self, key: str) -> Iterator[bool]:
         """Yield True to the one caller that should perform the effect, False when it is done."""

@@ -17,7 +17,7 @@ from processor.events import load_public_keys
 from processor.logs import configure_logging
 from processor.metrics import RECENT_WINDOW_SECONDS, StoreSnapshot
 from processor.queue import Doorbell, make_celery
-from processor.store import inbox
+from processor.store import event_queries, inbox
 from processor.store.db import Sessions, make_engine, make_sessions, session_scope, utcnow
 from processor.store.pg_ingest import PostgresIngest
 from processor.web import admin, calendars_page, health, webhooks
@@ -77,9 +77,9 @@ def _make_recorder(settings: Settings, engine: Engine, sessions: Sessions) -> Re
 
 def _store_snapshot(sessions: Any) -> StoreSnapshot:
     with session_scope(sessions) as session:
-        by_type = inbox.count_by_type_and_status(session)
+        by_type = event_queries.count_by_type_and_status(session)
         since = utcnow() - timedelta(seconds=RECENT_WINDOW_SECONDS)
-        recent = inbox.recent_attempt_durations(session, since)
+        recent = event_queries.recent_attempt_durations(session, since)
     by_status: dict[str, int] = {}
     for (_event_type, status), count in by_type.items():
         by_status[status] = by_status.get(status, 0) + count

@@ -7,8 +7,8 @@ import hmac
 from flask import Blueprint, abort, request
 from flask.typing import ResponseReturnValue
 
-from processor import operations
-from processor.store import inbox
+from processor import event_filters, replay
+from processor.store import event_json, event_queries
 from processor.web.context import current_celery, current_settings, db_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/api")
@@ -32,18 +32,18 @@ def list_events() -> ResponseReturnValue:
     """A page of events, newest first: {"events": [...], "next_cursor": …}."""
     args = request.args
     try:
-        where = operations.make_filter(
+        where = event_filters.make_filter(
             status=args.get("status"), event_type=args.get("type"), since=args.get("since")
         )
         limit = min(int(args.get("limit", 50)), MAX_PAGE)
         cursor = int(args["cursor"]) if args.get("cursor") else None
-    except (operations.BadFilterError, ValueError) as exc:
+    except (event_filters.BadFilterError, ValueError) as exc:
         return {"error": "bad_request", "reason": str(exc)}, 400
     if limit < 1:
         return {"error": "bad_request", "reason": "limit must be at least 1"}, 400
-    events, next_cursor = inbox.page(db_session(), where, limit=limit, before_id=cursor)
+    events, next_cursor = event_queries.page(db_session(), where, limit=limit, before_id=cursor)
     return {
-        "events": [inbox.event_to_json(e) for e in events],
+        "events": [event_json.event_to_json(e) for e in events],
         "next_cursor": str(next_cursor) if next_cursor else None,
     }
 
@@ -51,21 +51,21 @@ def list_events() -> ResponseReturnValue:
 @bp.get("/events/<int:event_id>")
 def show_event(event_id: int) -> ResponseReturnValue:
     """One event with its payload and attempts."""
-    event = inbox.get(db_session(), event_id)
+    event = event_queries.get(db_session(), event_id)
     if event is None:
         return {"error": "not_found"}, 404
-    return inbox.event_to_json(event)
+    return event_json.event_to_json(event)
 
 
 @bp.post("/events/<int:event_id>/replay")
 def replay_event(event_id: int) -> ResponseReturnValue:
     """Re-enqueue one event (`?force=1` for a succeeded one)."""
     session = db_session()
-    event = inbox.get(session, event_id)
+    event = event_queries.get(session, event_id)
     if event is None:
         return {"error": "not_found"}, 404
     force = request.args.get("force") in ("1", "true", "yes")
-    result = operations.replay(session, current_celery(), [event_id], force=force)
+    result = replay.replay(session, current_celery(), [event_id], force=force)
     if not result.replayed:
         return {
             "error": "not_replayable",
@@ -81,19 +81,19 @@ def replay_matching() -> ResponseReturnValue:
     if not isinstance(body, dict):
         return {"error": "bad_request", "reason": "expected a JSON object filter"}, 400
     try:
-        where = operations.make_filter(
+        where = event_filters.make_filter(
             status=body.get("status"),
             event_type=body.get("type"),
             since=body.get("since"),
             until=body.get("until"),
         )
-    except operations.BadFilterError as exc:
+    except event_filters.BadFilterError as exc:
         return {"error": "bad_request", "reason": str(exc)}, 400
     if not (where.status or where.event_type or where.since or where.until):
         return {"error": "bad_request", "reason": "give at least one of status, type, since, until"}, 400
     session = db_session()
-    ids = inbox.matching_ids(session, where)
+    ids = event_queries.matching_ids(session, where)
     if body.get("dry_run"):
         return {"replayed": 0, "would_replay": len(ids), "dry_run": True}, 200
-    result = operations.replay(session, current_celery(), ids, force=bool(body.get("force")))
+    result = replay.replay(session, current_celery(), ids, force=bool(body.get("force")))
     return {"replayed": len(result.replayed)}, 202

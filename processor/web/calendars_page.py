@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from processor.meetings_admin.calendars import accept_oauth_return
-from processor.meetings_admin.errors import NotFoundError
+from processor.meetings.calendars import accept_oauth_return
+from processor.meetings.errors import NotFoundError
 from processor.store import sites
 from processor.store.db import Sessions, utcnow
 from processor.store.tokens import StoreTokenCache

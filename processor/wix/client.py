@@ -11,8 +11,8 @@ from processor.wix.bookings import BookingsApi
 from processor.wix.calendars import CalendarsApi
 from processor.wix.contributors import ContributorsApi
 from processor.wix.limiter import RateLimiter, limiter_for_site
-from processor.wix.meetings import MeetingsApi
 from processor.wix.orders import OrdersApi
+from processor.wix.provisioning import ProvisioningApi
 from processor.wix.services import ServicesApi
 from processor.wix.staff import StaffApi
 from processor.wix.transport import DEFAULT_TIMEOUT, WixTransport, shared_http_client
@@ -35,7 +35,7 @@ class WixClient:
         self.availability = AvailabilityApi(transport)
         self.staff = StaffApi(transport)
         self.contributors = ContributorsApi(transport)
-        self.meetings = MeetingsApi(transport)
+        self.provisioning = ProvisioningApi(transport)
         self.calendars = CalendarsApi(transport)
         self.orders = OrdersApi(transport, self.bookings)
 

@@ -163,11 +163,11 @@ def online_booking_changes(enabled: bool, redirect_url: str | None = None) -> Js
     return changes
 
 
-def meetings_services_filter(host_resource_id: str | None = None) -> JsonDict:
-    """The Query Services filter for Meetings links, optionally one host's."""
+def meetings_services_filter(*host_ids: str) -> JsonDict:
+    """The Query Services filter for Meetings links, optionally those naming one of these hosts' ids."""
     query_filter: JsonDict = {"appId": MEETINGS_APP_ID}
-    if host_resource_id:
-        query_filter["staffMemberIds"] = {"$hasSome": [host_resource_id]}
+    if host_ids:
+        query_filter["staffMemberIds"] = {"$hasSome": list(host_ids)}
     return query_filter
 
 
@@ -201,6 +201,10 @@ class ServicesApi:
             offset += len(page.services)
             if len(page.services) < QUERY_PAGE_LIMIT or (page.total and offset >= page.total):
                 return
+
+    def query_meetings(self, *host_ids: str) -> list[Service]:
+        """Every Meetings link of the site (by the Meetings appId), optionally those of these host ids."""
+        return [s for s in self.query_all(meetings_services_filter(*host_ids)) if s.is_meetings]
 
     def get(self, service_id: str) -> Service:
         """One service, with a fresh revision."""

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from processor.devtools.fake_wix import FakeWix
-from processor.store import inbox
+from processor.meetings.connection_changes import CONNECTION_EVENT_TYPE
+from processor.store import event_json, event_queries
 from processor.store.models import DeactivatedLink
-from processor.store.sites import CONNECTION_EVENT_TYPE
 from processor.wix.services import online_booking_changes
 from tests.fixtures.servers import wait_until
 
@@ -41,8 +41,10 @@ def host_setup(fake_wix: FakeWix) -> dict[str, Any]:
 
 def _connection_events(pipeline: Any) -> list[dict[str, Any]]:
     with pipeline.sessions() as session:
-        rows, _ = inbox.page(session, inbox.EventFilter(event_type=CONNECTION_EVENT_TYPE), limit=50)
-        return [inbox.event_to_json(r) for r in reversed(rows)]
+        rows, _ = event_queries.page(
+            session, event_queries.EventFilter(event_type=CONNECTION_EVENT_TYPE), limit=50
+        )
+        return [event_json.event_to_json(r) for r in reversed(rows)]
 
 
 def _settled(pipeline: Any, count: int) -> list[dict[str, Any]]:

@@ -11,8 +11,9 @@ import pytest
 from processor.config import load_settings
 from processor.devtools.fake_wix import FakeWix
 from processor.devtools.fake_wix_calendars import APPLE_PROVIDER_ID
+from processor.meetings import connection_changes
 from processor.queue import make_celery
-from processor.store import inbox, sites
+from processor.store import event_queries, sites
 from processor.store.db import make_engine, make_sessions
 from processor.store.migrate import upgrade
 from workers.calendar_watcher import watch_calendars
@@ -41,7 +42,9 @@ def deps(tmp_path: Path, fake_wix: FakeWix) -> Iterator[Deps]:
 
 def _statuses(deps: Deps) -> list[tuple[str | None, str | None]]:
     with deps.sessions() as session:
-        rows, _ = inbox.page(session, inbox.EventFilter(event_type=sites.CONNECTION_EVENT_TYPE))
+        rows, _ = event_queries.page(
+            session, event_queries.EventFilter(event_type=connection_changes.CONNECTION_EVENT_TYPE)
+        )
         return [(r.entity_id, r.payload["data"]["connection"]["status"]) for r in reversed(rows)]
 
 

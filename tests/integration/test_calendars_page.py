@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from processor.devtools.fake_wix import FakeWix
 from processor.devtools.fake_wix_calendars import GOOGLE_PROVIDER_ID, default_sync_config
-from processor.store import sites
+from processor.store import connections, sites
 from processor.store.db import utcnow
 from processor.wix import WixClient
 from tests.support.calendar_page import PUBLIC_BASE_URL, make_page_app
@@ -61,7 +61,7 @@ def test_a_good_connection_is_confirmed_recorded_and_import_turned_on(
     assert patch.json["syncConfig"]["listEventFromCalendars"]["enabled"] is True
     assert patch.json["syncConfig"]["syncToCalendar"]["enabled"] is True
     assert fake_wix.connections[connection["id"]]["syncConfig"]["listEventFromCalendars"]["enabled"] is True
-    state = sites.connection_state(app.extensions["sessions"], connection["id"])
+    state = connections.connection_state(app.extensions["sessions"], connection["id"])
     assert state is not None
     assert state.status == "CONNECTED"
     assert state.instance_id == fake_wix.site_id
@@ -92,7 +92,7 @@ def test_an_unknown_or_forged_connection_id_changes_nothing(
     assert "nothing was changed" in text
     assert "<script>" not in text
     assert _writes(fake_wix) == []
-    assert sites.connection_state(app.extensions["sessions"], "Zm9yZ2Vk<script>") is None
+    assert connections.connection_state(app.extensions["sessions"], "Zm9yZ2Vk<script>") is None
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from processor.store import paused_links
 from processor.wix import MEETINGS_APP_ID
 from tests.support import cli_site
 from tests.support.cli_site import SiteCli
@@ -241,11 +242,10 @@ def test_deactivating_an_inactive_link_changes_nothing(site_cli: SiteCli, seeded
 def test_a_person_deactivating_forgets_the_processors_record_of_it(
     site_cli: SiteCli, seeded: dict[str, str]
 ) -> None:
-    from processor.store import sites
     from processor.store.db import utcnow
 
     sessions = site_cli.sessions()
-    sites.record_deactivated_link(
+    paused_links.record_deactivated_link(
         sessions,
         seeded["service_id"],
         instance_id=site_cli.fake.site_id,
@@ -256,7 +256,7 @@ def test_a_person_deactivating_forgets_the_processors_record_of_it(
     result = site_cli.run("links", "activate", seeded["service_id"])
 
     assert result.exit_code == 0
-    assert sites.deactivated_links(sessions, instance_id=site_cli.fake.site_id) == []
+    assert paused_links.deactivated_links(sessions, instance_id=site_cli.fake.site_id) == []
 
 
 def test_deactivate_with_a_bad_redirect_is_bad_usage(site_cli: SiteCli, seeded: dict[str, str]) -> None:

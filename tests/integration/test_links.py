@@ -1,4 +1,4 @@
-"""processor.links against the fake Wix: GET→PATCH with fresh revisions, and what we remember."""
+"""processor.meetings.link_switch against the fake Wix: GET→PATCH at fresh revisions, what we remember."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from processor.devtools.fake_wix import FakeWix
-from processor.links import activate_link, deactivate_link, links_for_schedule
-from processor.store import sites
+from processor.meetings.link_switch import activate_link, deactivate_link
+from processor.meetings.links import links_for_schedule
+from processor.store import paused_links
 from processor.store.db import Sessions, make_engine, make_sessions
 from processor.store.migrate import upgrade
 from processor.wix import WixClient, WixConflictError, WixValidationError
@@ -60,7 +61,7 @@ def test_deactivate_patches_at_the_current_revision_and_records_the_link(
     assert patch["extendedFields"]["namespaces"][MEETINGS_NAMESPACE] == {
         "deactivatedRedirectUrl": "https://example.com/away"
     }
-    (row,) = sites.deactivated_links(sessions, schedule_id="sched-1")
+    (row,) = paused_links.deactivated_links(sessions, schedule_id="sched-1")
     assert (row.service_id, row.connection_id) == (link, "conn-1")
 
 
@@ -147,7 +148,7 @@ def test_an_already_disabled_link_is_not_recorded_as_ours(
 
     assert change.changed is False
     assert _patches(fake_wix) == []
-    assert sites.deactivated_links(sessions) == []
+    assert paused_links.deactivated_links(sessions) == []
 
 
 def test_a_person_deactivating_clears_our_record(
@@ -167,7 +168,7 @@ def test_a_person_deactivating_clears_our_record(
         by_processor=False,
     )
 
-    assert sites.deactivated_links(sessions) == []
+    assert paused_links.deactivated_links(sessions) == []
 
 
 def test_activate_turns_booking_on_and_forgets_the_record(
@@ -185,7 +186,7 @@ def test_activate_turns_booking_on_and_forgets_the_record(
         "revision": "2",
         "onlineBooking": {"enabled": True, "requireManualApproval": False, "allowMultipleRequests": False},
     }
-    assert sites.deactivated_links(sessions) == []
+    assert paused_links.deactivated_links(sessions) == []
 
 
 def test_links_for_schedule_finds_the_hosts_meetings_links_only(

@@ -11,7 +11,7 @@ import pytest
 
 from processor.config import Settings
 from processor.devtools.fake_wix import FakeWix
-from processor.refunds import refund_booking_once
+from processor.meetings.refunds import refund_booking_once
 from processor.store.db import Sessions, make_engine, make_sessions
 from processor.store.ledger import Ledger
 from processor.store.migrate import upgrade

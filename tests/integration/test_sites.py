@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from processor.config import load_settings
-from processor.store import inbox, sites
+from processor.meetings import connection_changes
+from processor.store import connections, event_json, event_queries, sites
 from processor.store.db import Sessions, make_engine, make_sessions
 from processor.store.migrate import upgrade
 from processor.store.tokens import StoreTokenCache
@@ -33,8 +34,8 @@ def _connection(status: str = "SYNCED", cid: str = "conn-1", provider: str = "go
 
 def _events(sessions: Sessions) -> list[dict]:
     with sessions() as session:
-        rows, _ = inbox.page(session, inbox.EventFilter(), limit=100)
-        return [inbox.event_to_json(r) for r in reversed(rows)]
+        rows, _ = event_queries.page(session, event_queries.EventFilter(), limit=100)
+        return [event_json.event_to_json(r) for r in reversed(rows)]
 
 
 def test_a_repeated_install_changes_nothing(sessions: Sessions) -> None:
@@ -66,10 +67,10 @@ def test_api_key_site_counts_as_installed(sessions: Sessions) -> None:
 
 
 def test_first_sighting_then_a_change_become_events(sessions: Sessions) -> None:
-    sites.record_connection_changes(sessions, SITE, [_connection("SYNCED")], now=T0)
-    unchanged = sites.record_connection_changes(sessions, SITE, [_connection("SYNCED")], now=T0)
+    connection_changes.record_connection_changes(sessions, SITE, [_connection("SYNCED")], now=T0)
+    unchanged = connection_changes.record_connection_changes(sessions, SITE, [_connection("SYNCED")], now=T0)
     broken = {**_connection("ERROR"), "errorReason": "TOKEN_REVOKED"}
-    sites.record_connection_changes(sessions, SITE, [broken], now=T0 + timedelta(minutes=5))
+    connection_changes.record_connection_changes(sessions, SITE, [broken], now=T0 + timedelta(minutes=5))
 
     assert unchanged == []
     first, second = _events(sessions)
@@ -81,11 +82,11 @@ def test_first_sighting_then_a_change_become_events(sessions: Sessions) -> None:
 
 
 def test_missing_twice_is_disconnected(sessions: Sessions) -> None:
-    sites.record_connection_changes(sessions, SITE, [_connection()], now=T0)
+    connection_changes.record_connection_changes(sessions, SITE, [_connection()], now=T0)
 
-    once = sites.record_connection_changes(sessions, SITE, [], now=T0 + timedelta(minutes=1))
-    twice = sites.record_connection_changes(sessions, SITE, [], now=T0 + timedelta(minutes=2))
-    thrice = sites.record_connection_changes(sessions, SITE, [], now=T0 + timedelta(minutes=3))
+    once = connection_changes.record_connection_changes(sessions, SITE, [], now=T0 + timedelta(minutes=1))
+    twice = connection_changes.record_connection_changes(sessions, SITE, [], now=T0 + timedelta(minutes=2))
+    thrice = connection_changes.record_connection_changes(sessions, SITE, [], now=T0 + timedelta(minutes=3))
 
     assert (len(once), len(twice), len(thrice)) == (0, 1, 0)
     data = _events(sessions)[-1]["payload"]["data"]
@@ -93,10 +94,10 @@ def test_missing_twice_is_disconnected(sessions: Sessions) -> None:
 
 
 def test_failed_providers_are_not_counted_missing(sessions: Sessions) -> None:
-    sites.record_connection_changes(sessions, SITE, [_connection()], now=T0)
+    connection_changes.record_connection_changes(sessions, SITE, [_connection()], now=T0)
 
     for minute in (1, 2, 3):
-        sites.record_connection_changes(
+        connection_changes.record_connection_changes(
             sessions, SITE, [], now=T0 + timedelta(minutes=minute), failed_provider_ids=["google"]
         )
 
@@ -104,11 +105,11 @@ def test_failed_providers_are_not_counted_missing(sessions: Sessions) -> None:
 
 
 def test_record_connection_seen_records_a_new_connection_once(sessions: Sessions) -> None:
-    first = sites.record_connection_seen(sessions, SITE, _connection("CONNECTED"), T0)
-    again = sites.record_connection_seen(sessions, SITE, _connection("CONNECTED"), T0)
+    first = connection_changes.record_connection_seen(sessions, SITE, _connection("CONNECTED"), T0)
+    again = connection_changes.record_connection_seen(sessions, SITE, _connection("CONNECTED"), T0)
 
     assert first is not None
     assert again is None
-    state = sites.connection_state(sessions, "conn-1")
+    state = connections.connection_state(sessions, "conn-1")
     assert state is not None
     assert state.status == "CONNECTED"

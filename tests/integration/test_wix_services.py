@@ -124,8 +124,8 @@ def test_get_missing_service_is_not_found(wix_client):
 
 
 def test_provisioning_is_idempotent_and_creates_the_default_meetings_service(wix_client, fake_wix):
-    first = wix_client.meetings.provision()
-    second = wix_client.meetings.provision()
+    first = wix_client.provisioning.provision()
+    second = wix_client.provisioning.provision()
 
     assert first.service_id == second.service_id
     service = wix_client.services.get(first.service_id)

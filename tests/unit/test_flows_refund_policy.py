@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from processor.meetings.refunds import policy_refusal
 from processor.wix.services import Service
 from processor.wix_event import WixEvent
-from workers.flows.meetings import BookingContext, booking_of, sequence_of
-from workers.flows.refunds import _policy_refusal
+from workers.flows.shared import BookingContext, booking_of, sequence_of
 
 START = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 MEETINGS = "6646a75c-2027-4f49-976c-58f3d713ed0f"
@@ -69,14 +69,19 @@ WINDOW = {"enabled": True, "limitLatestCancellation": True, "latestCancellationI
     ],
 )
 def test_window_policy(policy: dict[str, Any] | None, canceled_at: datetime, refusal: str | None) -> None:
-    assert _policy_refusal(_context(policy), "window", canceled_at) == refusal
+    context = _context(policy)
+
+    assert policy_refusal("window", context.booking, context.service, canceled_at) == refusal
 
 
 def test_always_and_never_ignore_the_window() -> None:
     context = _context(WINDOW)
 
-    assert _policy_refusal(context, "always", START) is None
-    assert _policy_refusal(context, "never", START - timedelta(days=30)) == "refund policy is never"
+    assert policy_refusal("always", context.booking, context.service, START) is None
+    assert (
+        policy_refusal("never", context.booking, context.service, START - timedelta(days=30))
+        == "refund policy is never"
+    )
 
 
 def test_sequence_is_the_event_sequence_else_the_booking_revision() -> None:

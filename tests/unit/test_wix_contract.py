@@ -8,8 +8,8 @@ import pytest
 from processor.wix.availability import TimeSlot, booking_location_type
 from processor.wix.bookings import Booking, BookingsApi, ExtendedBooking, Slot, SlotResource
 from processor.wix.calendars import CalendarConnection, read_oauth_url, sync_config
-from processor.wix.meetings import MeetingsProvisioning
 from processor.wix.orders import OrdersApi, PaymentRefund, Refundability
+from processor.wix.provisioning import MeetingsProvisioning
 from processor.wix.services import MEETINGS_APP_ID, Service, ServicePayment, online_booking_changes
 from processor.wix.staff import StaffMember
 

@@ -18,7 +18,7 @@ from workers.flows.registry import (
 
 # Each module registers its flows at import; load_flows() imports them all once per worker.
 FLOW_MODULES: tuple[str, ...] = (
-    "workers.flows.refunds",
+    "workers.flows.cancellations",
     "workers.flows.booking_emails",
     "workers.flows.calendar_sync",
     "workers.flows.provisioning",

@@ -2,41 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from processor.store.db import Sessions
 from processor.store.ledger import Ledger
 from processor.wix.client import WixClient
 from processor.wix_event import WixEvent, parse_event_time
-from workers.flows.meetings import (
+from workers.flows.registry import Outcome, Skipped, Succeeded, handles
+from workers.flows.shared import (
     BOOKING_CONFIRMED,
     BOOKING_CREATED,
     BOOKING_RESCHEDULED,
     BookingContext,
+    Clock,
     booking_of,
+    email_key,
     handled_before,
     newer_handled,
+    send_once,
     sequence_of,
 )
-from workers.flows.registry import Outcome, Skipped, Succeeded, handles
-from workers.notify.email import EmailMessageSpec, Mailer
+from workers.notify.email import Mailer
 from workers.notify.messages import booking_created_for_host, booking_rescheduled_for_host
-
-Clock = Callable[[], datetime]
-
-
-def email_key(booking_id: str, kind: str, revision: int) -> str:
-    """The ledger key of one notification about one revision of a booking."""
-    return f"email:{booking_id}:{kind}:{revision}"
-
-
-def send_once(ledger: Ledger, mailer: Mailer, spec: EmailMessageSpec, key: str) -> str:
-    """Send `spec` unless the ledger says it was: `sent`, `already_sent` or `not_sent` (email off)."""
-    with ledger.once(key) as first_time:
-        if first_time:
-            return "sent" if mailer.send(spec) else "not_sent"
-    return "already_sent"
 
 
 def email_outcome(result: str, what: str) -> Outcome:

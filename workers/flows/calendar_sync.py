@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 from processor.config import Settings
-from processor.store import sites
+from processor.meetings.connection_changes import CONNECTION_EVENT_TYPE, check_connections
+from processor.meetings.pauses import forget_links_left_off, pause_host_links, resume_host_links
+from processor.store import connections, sites
 from processor.store.db import Sessions
 from processor.store.ledger import Ledger
 from processor.wix.calendars import BROKEN_STATUSES, HEALTHY_STATUSES, sync_config
 from processor.wix.client import WixClient
 from processor.wix.errors import WixNotFoundError
+from processor.wix.services import Service
+from processor.wix.staff import StaffMember
 from processor.wix.wire import dig
 from processor.wix_event import WixEvent
-from workers import calendar_watcher
 from workers.flows.registry import Outcome, Skipped, Succeeded, handles
-from workers.flows.scheduling_links import (
-    notify_links,
-    pause_host_links,
-    release_links_left_off,
-    resume_host_links,
-)
+from workers.flows.shared import Clock, Publish, alert_once, send_once
+from workers.notify.details import LinkDetails
 from workers.notify.email import Mailer
+from workers.notify.messages import link_deactivated_for_host, link_reactivated_for_host
 from workers.notify.ops import OpsAlerts
-from workers.wiring import Deps
 
 STAFF_EVENT_TYPES = (
     "wix.bookings.staff.v1.staff_member_connected_to_user",
@@ -33,7 +33,7 @@ STAFF_EVENT_TYPES = (
 )
 
 
-@handles(sites.CONNECTION_EVENT_TYPE)
+@handles(CONNECTION_EVENT_TYPE)
 def sync_calendar_connection(
     event: WixEvent,
     *,
@@ -51,7 +51,7 @@ def sync_calendar_connection(
     schedule_id = connection.get("scheduleId")
     if not connection_id or not schedule_id or not event.instance_id:
         return Skipped("event names no connection, schedule or site")
-    state = sites.connection_state(sessions, connection_id)
+    state = connections.connection_state(sessions, connection_id)
     if state is not None and state.status != status:
         return Skipped(f"stale: the connection is {state.status} now, not {status}")
     if status in BROKEN_STATUSES:
@@ -103,7 +103,9 @@ def sync_calendar_connection(
 
 
 @handles(*STAFF_EVENT_TYPES)
-def check_host_calendar(event: WixEvent, *, wix: WixClient, sessions: Sessions, deps: Deps) -> Outcome:
+def check_host_calendar(
+    event: WixEvent, *, wix: WixClient, sessions: Sessions, clock: Clock, publish: Publish
+) -> Outcome:
     """A host was (dis)connected or deleted: check their calendar connections now, not at the next poll."""
     if not event.instance_id:
         return Skipped("event names no site")
@@ -119,8 +121,67 @@ def check_host_calendar(event: WixEvent, *, wix: WixClient, sessions: Sessions, 
         except WixNotFoundError:
             schedule_id = None  # deleted: look at the whole site, so its connections count as missing
     scope = [schedule_id] if schedule_id else None
-    new_ids = calendar_watcher.check_now(deps, event.instance_id, schedule_ids=scope)
+    new_ids = check_connections(wix, sessions, event.instance_id, clock=clock, schedule_ids=scope)
+    publish(new_ids)  # after the commit; what the broker misses, the sweep queues
     return Succeeded(f"{len(new_ids)} connection change(s) recorded")
+
+
+def release_links_left_off(
+    links: list[Service], *, sessions: Sessions, ledger: Ledger, ops: OpsAlerts, event_id: int
+) -> None:
+    """Tell ops, once per event, which paused links stay off, then forget that we paused them.
+
+    In this order, so a crash between the two leaves the records for the retry to report."""
+    if not links:
+        return
+    text = (
+        f"{len(links)} paused link(s) left off: edited on Wix while paused "
+        "(`wix-meetings links activate ID` turns one back on)"
+    )
+    fields = {"service_ids": ",".join(s.id for s in links), "event_id": str(event_id)}
+    alert_once(ledger, ops, f"ops:link_left_off:{event_id}", "link.left_off", text, fields)
+    forget_links_left_off(sessions, links)
+
+
+def notify_links(
+    links: Iterable[Service],
+    host: StaffMember | None,
+    *,
+    paused: bool,
+    reason: str,
+    ledger: Ledger,
+    mailer: Mailer,
+    ops: OpsAlerts,
+    event_id: int,
+    connection_id: str,
+) -> None:
+    """One host email per link and one ops alert per event, each once."""
+    links = list(links)
+    if not links:
+        return
+    kind = "link_deactivated" if paused else "link_reactivated"
+    for service in links:
+        details = LinkDetails(
+            service_id=service.id,
+            service_name=service.name or "Meeting",
+            host_name=host.name if host else None,
+            host_email=host.email if host else None,
+            booking_page_url=service.booking_page_url,
+        )
+        spec = (
+            link_deactivated_for_host(details, reason=reason)
+            if paused
+            else link_reactivated_for_host(details)
+        )
+        send_once(ledger, mailer, spec, f"email:{service.id}:{kind}:{event_id}")
+    verb = "deactivated" if paused else "reactivated"
+    fields = {
+        "service_ids": ",".join(s.id for s in links),
+        "connection_id": connection_id,
+        "event_id": str(event_id),
+    }
+    text = f"{len(links)} link(s) {verb}: {reason}"
+    alert_once(ledger, ops, f"ops:{kind}:{event_id}", f"link.{verb}", text, fields)
 
 
 def _ensure_import(wix: WixClient, connection: dict[str, Any]) -> bool:

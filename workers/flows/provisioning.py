@@ -10,7 +10,7 @@ import structlog
 from processor.store import sites
 from processor.store.db import Sessions
 from processor.wix.client import WixClient
-from processor.wix.services import Service, meetings_services_filter
+from processor.wix.services import Service
 from processor.wix_event import WixEvent
 from workers.flows.registry import Outcome, Skipped, Succeeded, handles
 
@@ -24,11 +24,11 @@ def provision_site(
     """Provision Meetings unless a Meetings service exists; store the default link's ids (idempotent)."""
     if not event.instance_id:
         return Skipped("event names no site")
-    services = list(wix.services.query_all(meetings_services_filter()))
+    services = wix.services.query_meetings()
     provisioned_id = None
     if not services:
-        provisioned_id = wix.meetings.provision().service_id
-        services = list(wix.services.query_all(meetings_services_filter()))
+        provisioned_id = wix.provisioning.provision().service_id
+        services = wix.services.query_meetings()
     default = _default_service(services, provisioned_id)
     fields = {}
     if default is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 Flow = Callable[..., "Outcome"]
 _FLOWS: dict[str, Flow] = {}
@@ -69,8 +68,3 @@ def flow_for(event_type: str) -> Flow | None:
 def registered_types() -> dict[str, str]:
     """Event type → flow name, for docs and `wix-meetings` introspection."""
     return {t: f"{f.__module__}.{f.__qualname__}" for t, f in sorted(_FLOWS.items())}
-
-
-def unregister(event_type: str) -> Any:
-    """Remove a registration (tests only)."""
-    return _FLOWS.pop(event_type, None)

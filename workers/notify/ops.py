@@ -19,7 +19,7 @@ OPS_TIMEOUT_SECONDS = 5.0
 
 
 class OpsAlerts:
-    """Posts alerts to OPS_WEBHOOK_URL; a failing webhook is logged, never raised."""
+    """Posts alerts to OPS_WEBHOOK_URL; a failing webhook is logged, never raised (callers need no try)."""
 
     def __init__(
         self,
@@ -50,8 +50,7 @@ class OpsAlerts:
         except httpx.HTTPStatusError as exc:
             log.error("ops.alert_failed", kind=kind, status=exc.response.status_code)
             return False
-        except httpx.HTTPError as exc:
-            # An alert must never fail the flow that raised it.
+        except Exception as exc:  # any failure: an alert must never fail the flow that raised it
             log.error("ops.alert_failed", kind=kind, error=type(exc).__name__)
             return False
         return True

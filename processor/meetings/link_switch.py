@@ -1,6 +1,6 @@
-"""Turn scheduling links (Meetings services) off and on: GET→PATCH with a fresh revision.
+"""Turn a scheduling link off or on at its current revision, remembering the ones the processor paused.
 
-Shared by the calendar flow and the ops CLI. `by_processor=True` means the processor decided
+Shared by the calendar flow, the ops CLI and the console. `by_processor=True` means the processor decided
 (a broken calendar): the link is recorded so recovery turns back on only what we turned off.
 A person's decision (`by_processor=False`) always clears that record.
 """
@@ -11,16 +11,15 @@ from dataclasses import dataclass
 
 import structlog
 
-from processor.store import sites
+from processor.meetings.links import Link, get_meetings_service, show_link, update_service
+from processor.store import paused_links
 from processor.store.db import Sessions, utcnow
 from processor.wix.client import WixClient
-from processor.wix.errors import WixConflictError, WixPermissionError, WixValidationError
-from processor.wix.services import MEETINGS_APP_ID, Service, online_booking_changes
-from processor.wix.staff import StaffMember
+from processor.wix.errors import WixPermissionError, WixValidationError
+from processor.wix.services import Service, online_booking_changes
+from processor.wix.wire import JsonDict
 
 log = structlog.get_logger(__name__)
-
-CONFLICT_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,10 @@ def deactivate_link(
     current = wix.services.get(service_id)
     if not current.online_booking_enabled:
         if not by_processor:
-            sites.forget_deactivated_link(sessions, service_id)
+            paused_links.forget_deactivated_link(sessions, service_id)
         return LinkChange(service_id, False, False, current.revision or 0)
     if by_processor:  # before the write: a crash after it must still let recovery undo it
-        sites.record_deactivated_link(
+        paused_links.record_deactivated_link(
             sessions,
             service_id,
             instance_id=instance_id,
@@ -62,7 +61,7 @@ def deactivate_link(
             reason=reason,
         )
     else:
-        sites.forget_deactivated_link(sessions, service_id)
+        paused_links.forget_deactivated_link(sessions, service_id)
     try:
         change = _set_enabled(wix, current, False, redirect_url)
     except (WixValidationError, WixPermissionError):
@@ -72,7 +71,7 @@ def deactivate_link(
         log.warning("link.redirect_refused", service_id=service_id)
         change = _set_enabled(wix, wix.services.get(service_id), False, None)
     if by_processor and change.changed:
-        sites.record_deactivated_link(
+        paused_links.record_deactivated_link(
             sessions, service_id, instance_id=instance_id, now=utcnow(), revision=change.revision
         )
     log.info("link.deactivated", service_id=service_id, changed=change.changed, revision=change.revision)
@@ -96,7 +95,7 @@ def activate_link(
 ) -> LinkChange:
     """Resume online booking and forget that we had turned the link off."""
     change = _set_enabled(wix, wix.services.get(service_id), True, None)
-    sites.forget_deactivated_link(sessions, service_id)
+    paused_links.forget_deactivated_link(sessions, service_id)
     log.info(
         "link.activated",
         service_id=service_id,
@@ -108,42 +107,43 @@ def activate_link(
     return change
 
 
-def host_for_schedule(wix: WixClient, schedule_id: str) -> StaffMember | None:
-    """The staff member whose events schedule is `schedule_id` (a calendar connection's)."""
-    return wix.staff.find_by_schedule_id(schedule_id)
-
-
-def links_for_host(wix: WixClient, host: StaffMember) -> list[Service]:
-    """The host's Meetings services (their `staffMemberIds` name the host, by either id: #26)."""
-    ids = [i for i in (host.resource_id, host.id) if i]
-    query_filter = {"appId": MEETINGS_APP_ID, "staffMemberIds": {"$hasSome": ids}}
-    return [
-        service
-        for service in wix.services.query_all(query_filter)
-        if service.is_meetings and any(host.matches_resource(i) for i in service.staff_member_ids)
-    ]
-
-
-def links_for_schedule(wix: WixClient, schedule_id: str) -> list[Service]:
-    """The Meetings services of the host whose events schedule is `schedule_id` (§6)."""
-    host = host_for_schedule(wix, schedule_id)
-    return links_for_host(wix, host) if host is not None else []
-
-
 def _set_enabled(wix: WixClient, current: Service, enabled: bool, redirect_url: str | None) -> LinkChange:
     """PATCH `onlineBooking.enabled` at the current revision; on a stale revision re-read and re-decide."""
-    for attempt in range(CONFLICT_RETRIES + 1):
-        if current.online_booking_enabled == enabled:
-            return LinkChange(current.id, False, enabled, current.revision or 0)
-        try:
-            updated = wix.services.update(
-                current.id, current.revision or 0, online_booking_changes(enabled, redirect_url)
-            )
-        except WixConflictError:
-            if attempt == CONFLICT_RETRIES:
-                raise
-            log.info("link.revision_conflict", service_id=current.id, revision=current.revision)
-            current = wix.services.get(current.id)
-            continue
-        return LinkChange(updated.id, True, updated.online_booking_enabled, updated.revision or 0)
-    raise AssertionError("unreachable")
+    latest = [current]
+
+    def changes_for(service: Service) -> JsonDict | None:
+        latest[0] = service
+        if service.online_booking_enabled == enabled:
+            return None
+        return online_booking_changes(enabled, redirect_url)
+
+    updated = update_service(wix, current.id, changes_for, current=current)
+    if updated is None:
+        return LinkChange(current.id, False, enabled, latest[0].revision or 0)
+    return LinkChange(updated.id, True, updated.online_booking_enabled, updated.revision or 0)
+
+
+def set_link_active(
+    wix: WixClient,
+    sessions: Sessions,
+    service_id: str,
+    *,
+    instance_id: str,
+    active: bool,
+    redirect_url: str | None = None,
+) -> tuple[Link, bool]:
+    """Stop or resume online booking by hand (CLI, console): a person's decision; (link, changed)."""
+    get_meetings_service(wix, service_id)
+    if active:
+        change = activate_link(wix, sessions, service_id, instance_id=instance_id, by_processor=False)
+    else:
+        change = deactivate_link(
+            wix,
+            sessions,
+            service_id,
+            instance_id=instance_id,
+            redirect_url=redirect_url,
+            reason="deactivated by an operator (wix-meetings links deactivate)",
+            by_processor=False,
+        )
+    return show_link(wix, service_id), change.changed

@@ -1,18 +1,11 @@
-"""What ops do to events, shared by the CLI and the admin API: list, show, replay."""
+"""Ops' filter words (a status, an event type, `2h`/`7d`/ISO times) turned into an EventFilter."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from celery import Celery
-from sqlalchemy.orm import Session
-
-from processor.queue import publish
-from processor.store import inbox
+from processor.store import event_queries
 from processor.store.models import EventStatus
 
 _RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -42,45 +35,13 @@ def parse_when(value: str | None, *, now: datetime | None = None) -> datetime | 
 
 def make_filter(
     *, status: str | None, event_type: str | None, since: str | None, until: str | None = None
-) -> inbox.EventFilter:
+) -> event_queries.EventFilter:
     """Validate ops' filter words into an EventFilter."""
     if status and status not in STATUSES:
         raise BadFilterError(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
-    return inbox.EventFilter(
+    return event_queries.EventFilter(
         status=status or None,
         event_type=event_type or None,
         since=parse_when(since),
         until=parse_when(until),
     )
-
-
-@dataclass(frozen=True)
-class ReplayResult:
-    """What a replay did: ids set back to queued, and how many the broker took at once."""
-
-    replayed: list[int]
-    published: int
-    skipped: list[int]
-
-
-def replay(
-    session: Session,
-    celery: Celery,
-    event_ids: Sequence[int],
-    *,
-    force: bool = False,
-    progress: Callable[[int], Any] | None = None,
-    chunk: int = 100,
-) -> ReplayResult:
-    """Re-enqueue events (succeeded ones only with `force`); unpublished ones the sweep re-sends."""
-    replayed: list[int] = []
-    published = 0
-    for start in range(0, len(event_ids), chunk):
-        part = list(event_ids[start : start + chunk])
-        marked = inbox.mark_for_replay(session, part, force=force)
-        replayed.extend(marked)
-        published += len(publish(celery, marked))
-        if progress:
-            progress(len(part))
-    skipped = [i for i in event_ids if i not in set(replayed)]
-    return ReplayResult(replayed, published, skipped)

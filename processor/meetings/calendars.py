@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from processor.meetings_admin.errors import NotAllowedError, NotFoundError
-from processor.meetings_admin.hosts import HostCalendar
-from processor.meetings_admin.services import find_host
+from processor.meetings.connection_changes import record_connection_seen
+from processor.meetings.errors import NotAllowedError, NotFoundError
+from processor.meetings.hosts import HostCalendar, find_host
 from processor.store.db import Sessions
-from processor.store.sites import record_connection_seen
 from processor.wix import WixClient, WixNotFoundError
 from processor.wix.calendars import CalendarProvider, sync_config
 from processor.wix.staff import StaffMember

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-import structlog
-
 from processor.config import Settings
-from processor.refunds import RefundResult, refund_booking_once, refund_key
+from processor.meetings.refunds import (
+    REFUND_REASON,
+    RefundResult,
+    policy_refusal,
+    refund_booking_once,
+    refund_key,
+)
 from processor.store.ledger import Ledger
 from processor.wix.client import WixClient
 from processor.wix.errors import WixRejectedError
-from processor.wix_event import WixEvent, parse_event_time
-from workers.flows.booking_emails import Clock, email_key, send_once
-from workers.flows.meetings import BOOKING_CANCELED, BookingContext, booking_of
+from processor.wix_event import WixEvent
 from workers.flows.registry import Outcome, Skipped, Succeeded, handles
+from workers.flows.shared import BOOKING_CANCELED, BookingContext, Clock, booking_of, email_key, send_once
 from workers.notify.details import MeetingDetails
 from workers.notify.email import Mailer
 from workers.notify.messages import (
@@ -24,11 +25,6 @@ from workers.notify.messages import (
     refund_skipped_for_host,
 )
 from workers.notify.ops import OpsAlerts
-
-log = structlog.get_logger(__name__)
-
-DEFAULT_LATEST_CANCELLATION_MINUTES = 1440  # Wix API assumption #24
-REFUND_REASON = "Meeting canceled"
 
 
 @handles(BOOKING_CANCELED)
@@ -56,7 +52,7 @@ def refund_canceled_booking(
         send_once(ledger, mailer, spec, email_key(booking.id, spec.kind, meeting.revision))
     if not booking.is_paid_online:
         return Skipped("not paid online")
-    refusal = _policy_refusal(context, settings.refund_policy, event.event_time or clock())
+    refusal = policy_refusal(settings.refund_policy, booking, context.service, event.event_time or clock())
     if refusal is not None:
         if meeting is not None and settings.refund_policy == "window":
             spec = refund_skipped_for_host(meeting, reason=refusal)
@@ -72,28 +68,6 @@ def refund_canceled_booking(
     return _after_refund(
         result, booking.id, meeting, ledger=ledger, mailer=mailer, ops=ops, event_id=event_id
     )
-
-
-def _policy_refusal(context: BookingContext, policy: str, canceled_at: datetime) -> str | None:
-    """Why REFUND_POLICY says no, or None to refund."""
-    if policy == "never":
-        return "refund policy is never"
-    if policy == "always":
-        return None
-    start = parse_event_time(context.booking.start_date)
-    if start is None:
-        return "booking has no readable start time"
-    service = context.service
-    cancellation = service.cancellation_policy if service else None
-    limited = cancellation.limit_latest_cancellation if cancellation else True
-    if not limited:
-        return None
-    minutes = (cancellation.latest_cancellation_in_minutes if cancellation else None) or (
-        DEFAULT_LATEST_CANCELLATION_MINUTES
-    )
-    if canceled_at <= start - timedelta(minutes=minutes):
-        return None
-    return "canceled inside the cancellation window"
 
 
 def _after_refund(
@@ -133,11 +107,6 @@ def _after_refund(
 
 
 def _alert(ops: OpsAlerts, kind: str, text: str, booking_id: str | None, event_id: int) -> None:
-    try:
-        ops.alert(
-            kind,
-            f"{text}: booking {booking_id}",
-            {"booking_id": booking_id or "-", "event_id": str(event_id)},
-        )
-    except Exception as exc:  # an alert must never change the flow's outcome
-        log.warning("ops.alert_failed", kind=kind, error=type(exc).__name__)
+    ops.alert(
+        kind, f"{text}: booking {booking_id}", {"booking_id": booking_id or "-", "event_id": str(event_id)}
+    )

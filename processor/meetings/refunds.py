@@ -1,19 +1,25 @@
-"""Refund a canceled booking's eCommerce payments exactly once (flows and the ops CLI share this)."""
+"""Refunds: whether REFUND_POLICY allows one, and a booking's eCommerce payments refunded exactly once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
 import structlog
 
 from processor.store.ledger import Ledger
+from processor.wix.bookings import Booking
 from processor.wix.client import WixClient
 from processor.wix.orders import Order, PaymentRefund, Refundability
+from processor.wix.services import Service
+from processor.wix_event import parse_event_time
 
 log = structlog.get_logger(__name__)
 
+DEFAULT_LATEST_CANCELLATION_MINUTES = 1440  # Wix API assumption #24
+REFUND_REASON = "Meeting canceled"
 RefundStatus = Literal["refunded", "already_refunded", "nothing_to_refund", "not_refundable", "no_order"]
 
 
@@ -31,6 +37,29 @@ class RefundResult:
 def refund_key(booking_id: str) -> str:
     """The ledger key of a booking's refund."""
     return f"refund:{booking_id}"
+
+
+def policy_refusal(
+    policy: str, booking: Booking, service: Service | None, canceled_at: datetime
+) -> str | None:
+    """Why REFUND_POLICY says no to refunding this canceled booking, or None to refund."""
+    if policy == "never":
+        return "refund policy is never"
+    if policy == "always":
+        return None
+    start = parse_event_time(booking.start_date)
+    if start is None:
+        return "booking has no readable start time"
+    cancellation = service.cancellation_policy if service else None
+    limited = cancellation.limit_latest_cancellation if cancellation else True
+    if not limited:
+        return None
+    minutes = (cancellation.latest_cancellation_in_minutes if cancellation else None) or (
+        DEFAULT_LATEST_CANCELLATION_MINUTES
+    )
+    if canceled_at <= start - timedelta(minutes=minutes):
+        return None
+    return "canceled inside the cancellation window"
 
 
 def refund_booking_once(wix: WixClient, ledger: Ledger, booking_id: str, *, reason: str) -> RefundResult:

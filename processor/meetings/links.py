@@ -1,30 +1,22 @@
-"""Scheduling links: create, price, list, show; (de)activation goes through processor.links."""
+"""Scheduling links (Meetings services): find, create, price, list, show; write at the current revision."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from processor import links as shared_links
-from processor.meetings_admin.errors import NotAllowedError, NotFoundError
-from processor.meetings_admin.services import (
-    default_service,
-    find_host,
-    get_meetings_service,
-    meetings_services,
-    update_service,
-)
-from processor.store.db import Sessions
-from processor.wix import MEETINGS_APP_ID, WixClient
-from processor.wix.services import Service
-from processor.wix.wire import JsonDict, format_amount
+from processor.meetings.errors import NotAllowedError, NotFoundError
+from processor.meetings.hosts import find_host, host_for_schedule
+from processor.wix import MEETINGS_APP_ID, WixClient, WixNotFoundError
+from processor.wix.revisions import at_current_revision
+from processor.wix.services import Service, ServicePayment
+from processor.wix.staff import StaffMember
+from processor.wix.wire import JsonDict, Money, format_amount
 
 DEFAULT_DURATION = 30
 # A free link: no fee, nothing paid online ("online or inPerson must be true"; `online` needs a price).
-FREE_PAYMENT: JsonDict = {
-    "rateType": "NO_FEE",
-    "options": {"online": False, "inPerson": True, "deposit": False},
-}
+FREE_PAYMENT = ServicePayment("NO_FEE", in_person=True)
 
 
 @dataclass(frozen=True)
@@ -67,6 +59,61 @@ class Link:
         )
 
 
+def default_service(services: list[Service]) -> Service | None:
+    """The default Meetings link: the one provisioning created, i.e. the oldest."""
+    return min(services, key=lambda s: s.raw.get("createdDate") or "", default=None)
+
+
+def get_meetings_service(wix: WixClient, service_id: str) -> Service:
+    """One Meetings link by id; NotFoundError for an unknown id or another app's service."""
+    try:
+        service = wix.services.get(service_id)
+    except WixNotFoundError:
+        raise NotFoundError(f"no scheduling link (service) with id {service_id} on this site") from None
+    if not service.is_meetings:
+        raise NotFoundError(f"service {service_id} is not a Wix Meetings scheduling link")
+    return service
+
+
+def links_for_host(wix: WixClient, host: StaffMember) -> list[Service]:
+    """The host's Meetings services (their `staffMemberIds` name the host, by either id: #26)."""
+    ids = [i for i in (host.resource_id, host.id) if i]
+    return [
+        service
+        for service in wix.services.query_meetings(*ids)
+        if any(host.matches_resource(i) for i in service.staff_member_ids)
+    ]
+
+
+def links_for_schedule(wix: WixClient, schedule_id: str) -> list[Service]:
+    """The Meetings services of the host whose events schedule is `schedule_id` (§6)."""
+    host = host_for_schedule(wix, schedule_id)
+    return links_for_host(wix, host) if host is not None else []
+
+
+def update_service(
+    wix: WixClient,
+    service_id: str,
+    changes_for: Callable[[Service], JsonDict | None],
+    *,
+    current: Service | None = None,
+) -> Service | None:
+    """GET→PATCH: changes computed from a fresh read; None when the state already holds (no write).
+
+    `current`, when the caller has just read the service, saves the first GET.
+    """
+    given = [current] if current is not None else []
+
+    def attempt() -> Service | None:
+        service = given.pop() if given else wix.services.get(service_id)
+        changes = changes_for(service)
+        if not changes:
+            return None
+        return wix.services.update(service_id, service.revision or 0, changes)
+
+    return at_current_revision(attempt, what=f"service {service_id}")
+
+
 def parse_amount(text: str, option: str) -> Decimal:
     """A positive amount with at most two decimals (Wix's Money rule); ValueError otherwise."""
     try:
@@ -92,7 +139,7 @@ def create_link(
                 + (" (no hosts yet: `wix-meetings hosts setup`)" if not members else "")
             )
         host = members[0]
-    template = default_service(meetings_services(wix))
+    template = default_service(wix.services.query_meetings())
     service: JsonDict = {
         "name": name,
         "type": "APPOINTMENT",
@@ -128,45 +175,45 @@ def price_link(
     """Make the link paid (amount, currency, optional deposit) or free (amount None); (link, changed)."""
     get_meetings_service(wix, service_id)
     if amount is None:
-        wanted: JsonDict = FREE_PAYMENT
+        wanted = FREE_PAYMENT
     else:
         if deposit is not None and deposit >= amount:
             raise NotAllowedError(f"the deposit ({deposit}) must be less than the price ({amount})")
-        fixed: JsonDict = {"price": {"value": format_amount(amount), "currency": currency}}
-        if deposit is not None:
-            fixed["deposit"] = {"value": format_amount(deposit), "currency": currency}
-        options = {"online": True, "inPerson": False, "deposit": deposit is not None}
-        wanted = {"rateType": "FIXED", "fixed": fixed, "options": options}
+        wanted = ServicePayment.fixed_online(
+            Money(amount, currency), Money(deposit, currency) if deposit is not None else None
+        )
 
     def changes_for(current: Service) -> JsonDict | None:
-        return None if _same_payment(current, wanted) else {"payment": wanted}
+        return None if _same_payment(current.payment, wanted) else {"payment": wanted.to_wire()}
 
     updated = update_service(wix, service_id, changes_for)
     service = updated or wix.services.get(service_id)
     return Link.from_service(service, _host_names(wix)), updated is not None
 
 
-def _same_payment(service: Service, wanted: JsonDict) -> bool:
-    current = service.payment
-    if wanted["rateType"] == "NO_FEE":
+def _same_payment(current: ServicePayment | None, wanted: ServicePayment) -> bool:
+    if wanted.rate_type == "NO_FEE":
         return current is None or current.rate_type == "NO_FEE"
     if current is None or current.rate_type != "FIXED" or current.price is None or not current.online:
         return False
-    fixed = wanted["fixed"]
-    same_price = format_amount(current.price.value) == fixed["price"]["value"] and (
-        current.price.currency in (None, fixed["price"]["currency"])
+    assert wanted.price is not None
+    same_price = format_amount(current.price.value) == format_amount(wanted.price.value) and (
+        current.price.currency in (None, wanted.price.currency)
     )
-    want_deposit = fixed.get("deposit", {}).get("value")
-    has_deposit = (
-        format_amount(current.deposit.value) if current.deposit and current.deposit_enabled else None
+    has_deposit = current.deposit.value if current.deposit and current.deposit_enabled else None
+    want_deposit = wanted.deposit.value if wanted.deposit else None
+    same_deposit = (has_deposit is None) == (want_deposit is None) and (
+        has_deposit is None
+        or want_deposit is None
+        or format_amount(has_deposit) == format_amount(want_deposit)
     )
-    return same_price and has_deposit == want_deposit and not current.in_person
+    return same_price and same_deposit and not current.in_person
 
 
 def list_links(wix: WixClient) -> list[Link]:
     """Every Meetings link with its hosts' names."""
     names = _host_names(wix)
-    return [Link.from_service(s, names) for s in meetings_services(wix)]
+    return [Link.from_service(s, names) for s in wix.services.query_meetings()]
 
 
 def show_link(wix: WixClient, service_id: str) -> Link:
@@ -182,31 +229,3 @@ def _host_names(wix: WixClient) -> dict[str, str]:
         if m.resource_id:
             names[m.resource_id] = label
     return names
-
-
-def set_link_active(
-    wix: WixClient,
-    sessions: Sessions,
-    service_id: str,
-    *,
-    instance_id: str,
-    active: bool,
-    redirect_url: str | None = None,
-) -> tuple[Link, bool]:
-    """Stop or resume online booking by hand, through the processor's own link code; (link, changed)."""
-    get_meetings_service(wix, service_id)
-    if active:
-        change = shared_links.activate_link(
-            wix, sessions, service_id, instance_id=instance_id, by_processor=False
-        )
-    else:
-        change = shared_links.deactivate_link(
-            wix,
-            sessions,
-            service_id,
-            instance_id=instance_id,
-            redirect_url=redirect_url,
-            reason="deactivated by an operator (wix-meetings links deactivate)",
-            by_processor=False,
-        )
-    return show_link(wix, service_id), change.changed

@@ -41,7 +41,7 @@ class MeetingsProvisioning:
         )
 
 
-class MeetingsApi:
+class ProvisioningApi:
     """The Meetings provisioning call; idempotent, so safe to repeat."""
 
     def __init__(self, transport: WixTransport) -> None:

@@ -6,16 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from processor.meetings_admin.errors import NotAllowedError, NotFoundError
-from processor.meetings_admin.services import find_host, meetings_services
-from processor.refunds import RefundResult, refund_booking_once
+from processor.meetings.errors import NotAllowedError, NotFoundError
+from processor.meetings.hosts import find_host
+from processor.meetings.refunds import REFUND_REASON, RefundResult, refund_booking_once
 from processor.store.ledger import Ledger
-from processor.wix import WixClient, WixConflictError, WixNotFoundError
+from processor.wix import WixClient, WixNotFoundError
 from processor.wix.availability import booking_location_type
 from processor.wix.bookings import Booking, ExtendedBooking, Slot, SlotResource
+from processor.wix.revisions import at_current_revision
 
 PAGE_SIZE = 100
-MAX_CONFLICT_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def list_bookings(
     if host_email:
         host = find_host(wix, host_email)
         resource_ids = {i for i in (host.resource_id, host.id) if i}
-    meetings_ids = {s.id for s in meetings_services(wix)}
+    meetings_ids = {s.id for s in wix.services.query_meetings()}
     start = datetime.combine(date_from or datetime.now(UTC).date(), datetime.min.time(), UTC)
     window: dict[str, str] = {"$gte": _wix_time(start)}
     if date_to:
@@ -163,7 +163,8 @@ def list_slots(wix: WixClient, booking_id: str, date_from: date, date_to: date) 
 
 def reschedule(wix: WixClient, booking_id: str, local_start: datetime) -> BookingView:
     """Move the booking to the slot starting at `local_start` (its time zone), re-checking the slot first."""
-    for attempt in range(MAX_CONFLICT_RETRIES + 1):
+
+    def attempt() -> BookingView:
         extended = get_booking(wix, booking_id)
         booking = extended.booking
         if extended.can_reschedule is False:
@@ -193,14 +194,9 @@ def reschedule(wix: WixClient, booking_id: str, local_start: datetime) -> Bookin
             resource=SlotResource(resource.id, resource.name) if resource else None,
             location_type=booking_location_type(slot.location_type),
         )
-        try:
-            moved = wix.bookings.reschedule(booking_id, booking.revision or 0, new_slot)
-        except WixConflictError:
-            if attempt == MAX_CONFLICT_RETRIES:
-                raise
-            continue
-        return BookingView.from_booking(moved)
-    raise AssertionError("unreachable")  # pragma: no cover
+        return BookingView.from_booking(wix.bookings.reschedule(booking_id, booking.revision or 0, new_slot))
+
+    return at_current_revision(attempt, what=f"booking {booking_id}")
 
 
 def _length(booking: Booking) -> int:
@@ -213,19 +209,16 @@ def _length(booking: Booking) -> int:
 
 def cancel(wix: WixClient, ledger: Ledger, booking_id: str, *, refund: bool) -> CancelResult:
     """Cancel at the current revision; with `refund`, refund its eCommerce payments exactly once."""
-    for attempt in range(MAX_CONFLICT_RETRIES + 1):
+
+    def attempt() -> tuple[Booking, ExtendedBooking, bool]:
         extended = get_booking(wix, booking_id)
         booking = extended.booking
         if booking.status == "CANCELED":
-            canceled, already = booking, True
-            break
+            return booking, extended, True
         if extended.can_cancel is False:
             raise NotAllowedError(f"Wix does not allow canceling this booking (status {booking.status})")
-        try:
-            canceled, already = wix.bookings.cancel(booking_id, booking.revision or 0), False
-            break
-        except WixConflictError:
-            if attempt == MAX_CONFLICT_RETRIES:
-                raise
-    refunded = refund_booking_once(wix, ledger, booking_id, reason="Meeting canceled") if refund else None
+        return wix.bookings.cancel(booking_id, booking.revision or 0), extended, False
+
+    canceled, extended, already = at_current_revision(attempt, what=f"booking {booking_id}")
+    refunded = refund_booking_once(wix, ledger, booking_id, reason=REFUND_REASON) if refund else None
     return CancelResult(BookingView.from_booking(canceled, extended), already, refunded)

@@ -1,22 +1,27 @@
-"""What the booking flows share: the booking in an event, is it a Meetings booking, its details."""
+"""What the flows share: the booking in an event and its context, notifying and alerting once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
-from processor.store import inbox
+from processor.store import event_queries
 from processor.store.db import Sessions
-from processor.store.models import Event, EventStatus
+from processor.store.ledger import Ledger
 from processor.wix.bookings import Booking
 from processor.wix.client import WixClient
 from processor.wix.errors import WixNotFoundError
 from processor.wix.services import MEETINGS_APP_ID, Service
 from processor.wix_event import WixEvent, parse_event_time
 from workers.notify.details import MeetingDetails
+from workers.notify.email import EmailMessageSpec, Mailer
+from workers.notify.ops import OpsAlerts
+
+Clock = Callable[[], datetime]
+# Hands stored event ids to the broker (Deps.publish): flows never import Celery.
+Publish = Callable[[list[int]], object]
 
 BOOKING_CREATED = "wix.bookings.v2.booking_created"
 BOOKING_CONFIRMED = "wix.bookings.v2.booking_confirmed"
@@ -42,21 +47,14 @@ def sequence_of(event: WixEvent, booking: Booking) -> int:
 def newer_handled(sessions: Sessions, booking_id: str, sequence: int) -> int | None:
     """The newest sequence already handled for this booking, when it is newer than `sequence`."""
     with sessions() as session:
-        newest = inbox.newest_sequence_seen(session, booking_id, BOOKING_EVENT_TYPES)
+        newest = event_queries.newest_sequence_seen(session, booking_id, BOOKING_EVENT_TYPES)
     return newest if newest is not None and newest > sequence else None
 
 
 def handled_before(sessions: Sessions, booking_id: str, event_type: str) -> bool:
     """Whether an event of this type for this booking already succeeded."""
     with sessions() as session:
-        count = session.execute(
-            select(func.count()).where(
-                Event.entity_id == booking_id,
-                Event.event_type == event_type,
-                Event.status == EventStatus.SUCCEEDED.value,
-            )
-        ).scalar_one()
-    return bool(count)
+        return event_queries.handled_before(session, booking_id, event_type)
 
 
 @dataclass
@@ -135,3 +133,25 @@ def _instant(value: str | None) -> datetime | None:
 def _location(slot: dict[str, Any]) -> str | None:
     location = slot.get("location") or {}
     return location.get("formattedAddress") or location.get("name") or None
+
+
+def email_key(booking_id: str, kind: str, revision: int) -> str:
+    """The ledger key of one notification about one revision of a booking."""
+    return f"email:{booking_id}:{kind}:{revision}"
+
+
+def send_once(ledger: Ledger, mailer: Mailer, spec: EmailMessageSpec, key: str) -> str:
+    """Send `spec` unless the ledger says it was: `sent`, `already_sent` or `not_sent` (email off)."""
+    with ledger.once(key) as first_time:
+        if first_time:
+            return "sent" if mailer.send(spec) else "not_sent"
+    return "already_sent"
+
+
+def alert_once(
+    ledger: Ledger, ops: OpsAlerts, key: str, kind: str, text: str, fields: dict[str, str]
+) -> None:
+    """One ops alert under a ledger key (an alert never fails the flow: OpsAlerts.alert never raises)."""
+    with ledger.once(key) as first_time:
+        if first_time:
+            ops.alert(kind, text, fields)
