@@ -12,7 +12,7 @@ from workers import app, calendar_watcher, processing, recovery, wiring
 def process_event(event_id: int) -> str | None:
     """Claim and process one stored event."""
     with bound_contextvars(event_id=event_id):
-        return processing.run(int(event_id), wiring.deps())
+        return processing.run(int(event_id), wiring.deps(celery=app))
 
 
 @app.task(name=PROCESS_EVENTS_TASK, acks_late=True, ignore_result=True)
@@ -26,10 +26,10 @@ def process_events(event_ids: list[int]) -> int:
 @app.task(name=SWEEP_TASK, ignore_result=True)
 def sweep() -> int:
     """Re-send retries that are due and events that got stuck."""
-    return len(recovery.sweep(wiring.deps(), app))
+    return len(recovery.sweep(wiring.deps(celery=app), app))
 
 
 @app.task(name=WATCH_CALENDARS_TASK, ignore_result=True)
 def watch_calendars() -> int:
     """Poll installed sites' calendar connections; each change becomes a stored, queued event."""
-    return len(calendar_watcher.watch_calendars(wiring.deps(), app))
+    return len(calendar_watcher.watch_calendars(wiring.deps(celery=app), app))

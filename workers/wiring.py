@@ -69,12 +69,8 @@ class Deps:
 
     def publish(self, event_ids: Sequence[int]) -> list[int]:
         """Send stored events to the workers; those the broker does not take, the sweep sends later."""
-        if not event_ids:
+        if not event_ids or self.celery is None:  # no broker given: the events stay for the sweep
             return []
-        if self.celery is None:
-            from workers import app  # the worker's own Celery app, built on first use
-
-            self.celery = app
         return publish(self.celery, list(event_ids))
 
     def resolve(self, name: str, event: WixEvent, event_id: int) -> Any:
@@ -108,15 +104,15 @@ def bind(flow: Callable[..., Any], deps: Deps, event: WixEvent, event_id: int) -
 _deps: Deps | None = None
 
 
-def deps(settings: Settings | None = None) -> Deps:
-    """This worker process's Deps, built on first use."""
+def deps(settings: Settings | None = None, *, celery: Celery | None = None) -> Deps:
+    """This worker process's Deps, built on first use (the tasks give it the worker's Celery app)."""
     global _deps
     if _deps is None:
         if settings is None:
             from processor.config import load_settings
 
             settings = load_settings()
-        _deps = Deps.from_settings(settings)
+        _deps = Deps.from_settings(settings, celery)
     return _deps
 
 
