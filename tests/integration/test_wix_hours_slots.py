@@ -7,7 +7,7 @@ import pytest
 
 from processor.devtools import fake_wix_hours
 from processor.wix import WixNotFoundError
-from processor.wix.calendar_events import DayOff, WeeklyWorkingHours, next_weekday
+from processor.wix.working_hours import DayOff, WeeklyWorkingHours, next_weekday
 
 LISBON = "Europe/Lisbon"
 

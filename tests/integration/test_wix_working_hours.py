@@ -7,9 +7,10 @@ import pytest
 
 from processor.devtools import fake_wix_hours
 from processor.wix import WixConflictError, WixNotFoundError, WixPreconditionError, WixValidationError
-from processor.wix.calendar_events import BOOKINGS_APP_ID, DayOff, WeeklyWorkingHours, next_weekday
+from processor.wix.calendar_events import BOOKINGS_APP_ID
 from processor.wix.calendar_schedules import BUSINESS_SCHEDULE_EXTERNAL_ID
 from processor.wix.staff import WorkingHoursSchedule
+from processor.wix.working_hours import DayOff, WeeklyWorkingHours, next_weekday
 
 LISBON = "Europe/Lisbon"
 ASSIGN = r"/assign-working-hours-schedule$"

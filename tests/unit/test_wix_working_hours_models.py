@@ -4,8 +4,9 @@ from datetime import date, time
 
 import pytest
 
-from processor.wix.calendar_events import CalendarEvent, DayOff, WeeklyWorkingHours, next_weekday
+from processor.wix.calendar_events import CalendarEvent
 from processor.wix.staff import StaffMember
+from processor.wix.working_hours import DayOff, WeeklyWorkingHours, next_weekday
 
 # Shapes from the Events V3 schema (SDK type definitions), ids shortened.
 WORKING_HOURS_MASTER = {
