@@ -17,7 +17,14 @@ from typing import Any, TypeVar
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from processor.devtools import fake_wix_bookings, fake_wix_calendars, fake_wix_catalog, fake_wix_orders
+from processor.devtools import (
+    fake_wix_bookings,
+    fake_wix_calendar,
+    fake_wix_calendars,
+    fake_wix_catalog,
+    fake_wix_hours,
+    fake_wix_orders,
+)
 from processor.devtools.fake_wix_calendars import OAUTH_CONSENT_PATH, complete_oauth
 from processor.devtools.fake_wix_core import (
     FakeRequest,
@@ -35,7 +42,14 @@ T = TypeVar("T")
 TOKEN_LIFETIME_SECONDS = 14400
 ROUTES = [
     route
-    for module in (fake_wix_catalog, fake_wix_bookings, fake_wix_orders, fake_wix_calendars)
+    for module in (
+        fake_wix_catalog,
+        fake_wix_bookings,
+        fake_wix_orders,
+        fake_wix_calendars,
+        fake_wix_calendar,
+        fake_wix_hours,
+    )
     for route in module.routes.routes
 ]
 REDACTED = "<redacted>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from processor.devtools.fake_wix_core import (
     STAFF_RESOURCE_TYPE_ID,
@@ -22,13 +22,13 @@ from processor.devtools.fake_wix_core import (
     price,
     to_wix_time,
 )
+from processor.devtools.fake_wix_hours import slot_starts
 
 routes = RouteTable()
 READER = r"(?:/_api/bookings-reader|/bookings/bookings-reader)/v2/extended-bookings/query"
 WRITER = r"(?:/_api/bookings-service/v2|/bookings/v2)/bookings/(?P<booking_id>[^/]+)"
 SLOTS = r"/_api/service-availability/v2/time-slots"
 LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
-WORKDAY = (9, 17)  # hosts are free 09:00-17:00 local, every day
 ACTIVE = ("CREATED", "CONFIRMED", "PENDING")
 
 
@@ -150,30 +150,33 @@ def _local(req: FakeRequest, key: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+def _time_zone(req: FakeRequest) -> str:
+    tz = str(req.body.get("timeZone") or "UTC")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid_field("timeZone", f"not a supported time zone: {tz}") from None
+    return tz
+
+
 def _slots(state: FakeState, service: JsonDict, start: datetime, end: datetime, tz: str) -> list[JsonDict]:
+    """Slots of a service in [start, end) local to `tz`: its hosts' working hours (their own or the
+    business's, fake_wix_hours) minus their days off, each marked taken by an active booking."""
     minutes = (service["schedule"].get("availabilityConstraints") or {}).get("sessionDurations") or [30]
     length = timedelta(minutes=int(minutes[0]))
-    resources = [
-        {"id": m["resourceId"], "name": m["name"]}
-        for m in state.staff.values()
-        if m["resourceId"] in service.get("staffMemberIds", [])
-    ]
+    hosts = [m for m in state.staff.values() if m["resourceId"] in service.get("staffMemberIds", [])]
     taken = [
         (b["startDate"], b["endDate"])
         for b in state.bookings.values()
         if b["status"] in ACTIVE and b["bookedEntity"]["slot"].get("serviceId") == service["id"]
     ]
-    slots, day = [], start.date()
-    while day <= end.date():
-        cursor = datetime.combine(day, datetime.min.time()).replace(hour=WORKDAY[0])
-        while cursor + length <= cursor.replace(hour=WORKDAY[1]):
-            if start <= cursor and cursor + length <= end:
-                utc_start = to_wix_time(cursor.replace(tzinfo=ZoneInfo(tz)))
-                utc_end = to_wix_time((cursor + length).replace(tzinfo=ZoneInfo(tz)))
-                free = not any(s < utc_end and utc_start < e for s, e in taken)
-                slots.append(_slot(service, cursor, cursor + length, free, resources))
-            cursor += length
-        day += timedelta(days=1)
+    zone, slots = ZoneInfo(tz), []
+    for utc_start, free_hosts in slot_starts(state, hosts, start, end, tz, length):
+        utc_end = utc_start + length
+        free = not any(s < to_wix_time(utc_end) and to_wix_time(utc_start) < e for s, e in taken)
+        local_start, local_end = (t.astimezone(zone).replace(tzinfo=None) for t in (utc_start, utc_end))
+        resources = [{"id": m["resourceId"], "name": m["name"]} for m in free_hosts]
+        slots.append(_slot(service, local_start, local_end, free, resources))
     return slots
 
 
@@ -197,7 +200,7 @@ def _slot(
 def list_time_slots(state: FakeState, req: FakeRequest) -> JsonDict:
     service = _service_for_slots(state, req)
     start, end = _local(req, "fromLocalDate"), _local(req, "toLocalDate")
-    tz = req.body.get("timeZone") or "UTC"
+    tz = _time_zone(req)
     slots = [s for s in _slots(state, service, start, end, tz) if s["bookable"]]
     if not req.body.get("includeResourceTypeIds"):
         slots = [{k: v for k, v in s.items() if k != "availableResources"} for s in slots]
@@ -208,7 +211,7 @@ def list_time_slots(state: FakeState, req: FakeRequest) -> JsonDict:
 def get_time_slot(state: FakeState, req: FakeRequest) -> JsonDict:
     service = _service_for_slots(state, req)
     start, end = _local(req, "localStartDate"), _local(req, "localEndDate")
-    tz = req.body.get("timeZone") or "UTC"
+    tz = _time_zone(req)
     day_start = datetime.combine(start.date(), datetime.min.time())
     for slot in _slots(state, service, day_start, day_start + timedelta(days=1), tz):
         if slot["localStartDate"] == start.isoformat() and slot["localEndDate"] == end.isoformat():

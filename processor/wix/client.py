@@ -8,6 +8,8 @@ from processor.config import Settings
 from processor.wix.auth import ApiKeyAuth, InstanceTokenAuth, MemoryTokenCache, TokenCache
 from processor.wix.availability import AvailabilityApi
 from processor.wix.bookings import BookingsApi
+from processor.wix.calendar_events import CalendarEventsApi
+from processor.wix.calendar_schedules import SchedulesApi
 from processor.wix.calendars import CalendarsApi
 from processor.wix.contributors import ContributorsApi
 from processor.wix.limiter import RateLimiter, limiter_for_site
@@ -37,6 +39,8 @@ class WixClient:
         self.contributors = ContributorsApi(transport)
         self.provisioning = ProvisioningApi(transport)
         self.calendars = CalendarsApi(transport)
+        self.calendar_events = CalendarEventsApi(transport)
+        self.schedules = SchedulesApi(transport)
         self.orders = OrdersApi(transport, self.bookings)
 
     def __repr__(self) -> str:

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from processor.wix.transport import WixTransport
 from processor.wix.wire import JsonDict, as_revision, dig
 
 STAFF_PATH = "/bookings/v1/staff-members"
 RESOURCE_DETAILS = ["RESOURCE_DETAILS"]
+
+
+@dataclass(frozen=True)
+class WorkingHoursSchedule:
+    """One entry of `resource.workingHoursSchedules`: `shared` = the business's (or a location's) hours."""
+
+    id: str | None
+    shared: bool
+
+    @classmethod
+    def from_wire(cls, raw: JsonDict) -> WorkingHoursSchedule:
+        return cls(id=raw.get("id"), shared=bool(raw.get("shared")))
 
 
 @dataclass(frozen=True)
@@ -24,9 +37,16 @@ class StaffMember:
     connection_status: str | None
     revision: int | None
     raw: JsonDict = field(compare=False, repr=False)
+    working_hours_schedules: tuple[WorkingHoursSchedule, ...] = ()
+    uses_default_working_hours: bool = True
 
     @classmethod
     def from_wire(cls, raw: JsonDict) -> StaffMember:
+        schedules = tuple(
+            WorkingHoursSchedule.from_wire(s)
+            for s in dig(raw, "resource", "workingHoursSchedules") or ()
+            if isinstance(s, dict)
+        )
         return cls(
             id=raw["id"],
             name=raw.get("name"),
@@ -37,7 +57,14 @@ class StaffMember:
             connection_status=dig(raw, "associatedWixIdentity", "connection", "status"),
             revision=as_revision(raw.get("revision")),
             raw=raw,
+            working_hours_schedules=schedules,
+            uses_default_working_hours=_uses_default_working_hours(raw, schedules),
         )
+
+    @property
+    def business_working_hours_schedule_id(self) -> str | None:
+        """The shared (business or location) working-hours schedule, while the host still uses it."""
+        return next((s.id for s in self.working_hours_schedules if s.shared and s.id), None)
 
     def matches_resource(self, resource_id: str | None) -> bool:
         """Whether a booking's `slot.resource.id` names this host (assumption #26: either id)."""
@@ -97,6 +124,39 @@ class StaffApi:
         """The staff member of a Wix user (a contributor), created if missing."""
         path = f"{STAFF_PATH}/get-or-create/wix-user-id/{wix_user_id}"
         return _member(self._transport.call("POST", path, json={"fields": RESOURCE_DETAILS}))
+
+    def assign_working_hours_schedule(self, staff_member_id: str, schedule_id: str) -> StaffMember:
+        """Point the host's working hours at a schedule (Wix API assumptions #29, #31).
+
+        `schedule_id` is either the host's own `events_schedule_id` (custom hours: then create
+        WORKING_HOURS events on it) or the business's working-hours schedule (back to business hours).
+        Wix refuses any other schedule.
+        """
+        path = f"{STAFF_PATH}/{quote(staff_member_id, safe='')}/assign-working-hours-schedule"
+        body = {"scheduleId": schedule_id, "fields": RESOURCE_DETAILS}
+        return _member(self._transport.call("POST", path, json=body))
+
+    def use_own_working_hours(self, member: StaffMember) -> StaffMember:
+        """Detach the host from the business hours onto their events schedule; no call if done already."""
+        if not member.uses_default_working_hours:
+            return member
+        if not member.events_schedule_id:
+            raise ValueError(f"staff member {member.id} has no events schedule (read with RESOURCE_DETAILS)")
+        return self.assign_working_hours_schedule(member.id, member.events_schedule_id)
+
+    def use_business_hours(self, member: StaffMember, business_schedule_id: str) -> StaffMember:
+        """Put the host back on the business's working hours; no call if they use them already."""
+        if member.uses_default_working_hours:
+            return member
+        return self.assign_working_hours_schedule(member.id, business_schedule_id)
+
+
+def _uses_default_working_hours(raw: JsonDict, schedules: tuple[WorkingHoursSchedule, ...]) -> bool:
+    """Wix's flag, else derived: a shared schedule, or none listed at all (assumption #30)."""
+    flag = dig(raw, "resource", "usesDefaultWorkingHours")
+    if isinstance(flag, bool):
+        return flag
+    return not schedules or any(s.shared for s in schedules)
 
 
 def _member(body: JsonDict) -> StaffMember:
