@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from processor.devtools.fake_wix_calendar_store import business_schedule
 from processor.devtools.fake_wix_core import (
     BOOKINGS_APP_ID,
     MEETINGS_APP_ID,
@@ -66,8 +67,13 @@ def build_staff_member(
     wix_user_id: str | None = None,
     connected: bool = False,
 ) -> JsonDict:
-    """A stored staff member with a resource and an events schedule."""
+    """A stored staff member with a resource and an events schedule, on the business hours.
+
+    Like Wix, a new staff member lists the shared business working-hours schedule and
+    `usesDefaultWorkingHours: true` (Wix API assumptions #29, #30) until assigned their own.
+    """
     resource_id = resource_id or new_id()
+    business_id = business_schedule(state)["id"]
     member: JsonDict = {
         "id": staff_id or new_id(),
         "name": name,
@@ -75,8 +81,9 @@ def build_staff_member(
         "resourceId": resource_id,
         "resource": {
             "id": resource_id,
-            "workingHoursSchedules": [],
+            "workingHoursSchedules": [{"id": business_id, "shared": True}],
             "eventsSchedule": {"id": schedule_id or new_id()},
+            "usesDefaultWorkingHours": True,
         },
         "associatedWixIdentity": {
             "identificationData": {"wixUserId": wix_user_id},

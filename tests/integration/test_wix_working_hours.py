@@ -34,9 +34,13 @@ def _tuesday_hours(host, wix_client, *, start=time(10), end=time(16), weekday="T
     return hours, wix_client.calendar_events.create(event)
 
 
-def test_a_new_host_works_the_business_hours(host):
+def test_a_new_host_works_the_business_hours(host, fake_wix):
     assert host.uses_default_working_hours is True
-    assert host.business_working_hours_schedule_id is None  # the fake lists no schedule yet (#30)
+    # like Wix, a new staff member lists the shared business schedule (#29, #30)
+    assert host.business_working_hours_schedule_id == fake_wix_hours.business_schedule_id(fake_wix)
+    assert host.working_hours_schedules == (
+        WorkingHoursSchedule(host.business_working_hours_schedule_id, True),
+    )
 
 
 def test_own_hours_assign_the_hosts_events_schedule(wix_client, fake_wix, host):
