@@ -13,3 +13,10 @@ class NotFoundError(MeetingsError):
 
 class NotAllowedError(MeetingsError):
     """The site's state refuses the action (booking not reschedulable, slot taken, …)."""
+
+
+class InvalidInputError(MeetingsError):
+    """Values given that can't work (a malformed `--set`, an unknown zone, days ending before they start).
+
+    Raised before any Wix write; the CLI reports it as bad usage (exit 2).
+    """

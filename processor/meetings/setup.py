@@ -1,10 +1,12 @@
-"""Set a host up, the Meetings sample flow's set-up steps in one idempotent call."""
+"""Set a host up: the Meetings sample flow's set-up steps, own working hours included, idempotent."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from processor.meetings.errors import MeetingsError, NotFoundError
+from processor.meetings.hours import HostHours, set_member_hours
+from processor.meetings.hours_spec import WeeklyPlan
 from processor.meetings.links import default_service, update_service
 from processor.wix import WixClient
 from processor.wix.services import Service
@@ -24,10 +26,23 @@ class HostSetup:
     booking_page_url: str | None
     duration_minutes: int | None
     changes: list[str] = field(default_factory=list)
+    hours: HostHours | None = None  # set when the run was given hours
 
 
-def setup_host(wix: WixClient, *, email: str, name: str, duration: int | None = None) -> HostSetup:
-    """Provision Meetings if needed, create and connect the host, put them on the default link."""
+def setup_host(
+    wix: WixClient,
+    *,
+    email: str,
+    name: str,
+    duration: int | None = None,
+    hours: WeeklyPlan | None = None,
+    time_zone: str | None = None,
+) -> HostSetup:
+    """Provision Meetings if needed, create and connect the host, put them on the default link.
+
+    With `hours`, the last (optional) step of Wix's flow too: the host's own weekly hours in
+    `time_zone` (`processor.meetings.hours.set_member_hours`); without, their hours are left as they are.
+    """
     changes: list[str] = []
     contributor = next(
         (c for c in wix.contributors.query() if (c.email or "").lower() == email.strip().lower()), None
@@ -74,6 +89,10 @@ def setup_host(wix: WixClient, *, email: str, name: str, duration: int | None = 
     if updated is not None:
         service = updated
         changes.extend(link_notes)
+    host_hours = None
+    if hours is not None:
+        host_hours = set_member_hours(wix, member, hours, time_zone)
+        changes.extend(host_hours.changes)
     return HostSetup(
         staff_member_id=member.id,
         resource_id=resource_id,
@@ -84,4 +103,5 @@ def setup_host(wix: WixClient, *, email: str, name: str, duration: int | None = 
         booking_page_url=service.booking_page_url,
         duration_minutes=service.session_durations[0] if service.session_durations else None,
         changes=changes,
+        hours=host_hours,
     )
