@@ -1,4 +1,4 @@
-"""`wix-meetings hosts setup|list`: put a host on the Meetings link; hosts with links and calendars."""
+"""`wix-meetings hosts setup|list|hours|off`: set a host up; hosts with links and calendars; their hours."""
 
 from __future__ import annotations
 
@@ -8,6 +8,15 @@ import click
 import segno
 
 from processor.cli.common import json_option, site_option
+from processor.cli.host_hours import (
+    SPEC_HELP,
+    TZ_HELP,
+    bad_input_as_usage,
+    hours_command,
+    off_command,
+    parse_hours_options,
+    print_hours,
+)
 from processor.cli.output import Spinner, echo_json, echo_table, to_json
 from processor.cli.site_access import site_access
 from processor.meetings.hosts import list_hosts
@@ -20,19 +29,36 @@ def register(cli: click.Group) -> None:
 
 @click.group()
 def hosts() -> None:
-    """Set up hosts and see their links and calendars."""
+    """Set up hosts, see their links and calendars, give them working hours and days off."""
+
+
+hosts.add_command(hours_command)
+hosts.add_command(off_command)
 
 
 @hosts.command("setup")
 @click.option("--email", required=True, help="The host's email: a collaborator of the site.")
 @click.option("--name", required=True, help="The host's name, as customers see it.")
 @click.option("--duration", type=click.IntRange(5, 24 * 60), help="Meeting length in minutes.")
+@click.option("--hours", "specs", multiple=True, metavar="'DAYS HH:MM-HH:MM…'", help=SPEC_HELP)
+@click.option("--tz", "time_zone", help=TZ_HELP)
 @json_option
 @site_option
-def setup(email: str, name: str, duration: int | None, as_json: bool, site: str | None) -> None:
-    """Set a host up (idempotent): Meetings, staff member, user link, the default link's host."""
-    with site_access(site) as access:
-        result = setup_host(access.wix, email=email, name=name, duration=duration)
+def setup(
+    email: str,
+    name: str,
+    duration: int | None,
+    specs: tuple[str, ...],
+    time_zone: str | None,
+    as_json: bool,
+    site: str | None,
+) -> None:
+    """Set a host up (idempotent): Meetings, staff member, user link, the default link's host, hours."""
+    plan = parse_hours_options(specs, time_zone, "--hours")
+    with site_access(site) as access, bad_input_as_usage():
+        result = setup_host(
+            access.wix, email=email, name=name, duration=duration, hours=plan, time_zone=time_zone
+        )
     if as_json:
         echo_json(to_json(result))
         return
@@ -45,6 +71,8 @@ def setup(email: str, name: str, duration: int | None, as_json: bool, site: str 
         f"link:     {result.service_name or '-'} ({result.service_id}), "
         f"{result.duration_minutes or '?'} minutes"
     )
+    if result.hours is not None:
+        print_hours(result.hours)
     if result.booking_page_url:
         click.echo(f"booking page: {result.booking_page_url}")
         click.echo(qr_code(result.booking_page_url), nl=False)

@@ -50,3 +50,30 @@ def test_a_day_off_empties_the_slots_of_that_day(site_cli: SiteCli) -> None:
 
     assert result.exit_code == 0, result.output
     assert "(no free slots in this range)" in result.output
+
+
+def test_slots_follow_hours_set_with_hosts_hours_and_a_day_off_from_hosts_off(site_cli: SiteCli) -> None:
+    seeded, day = _seed(site_cli)
+    before = _slot_starts(site_cli, seeded["booking_id"], day, day + timedelta(days=1))
+    weekday = WEEKDAYS[day.weekday()][:3].lower()
+
+    hours = site_cli.run(
+        "hosts",
+        "hours",
+        "--email",
+        "dana@example.com",
+        "--set",
+        f"{weekday} 10:00-12:00",
+        "--tz",
+        "Europe/Lisbon",
+    )
+    after = _slot_starts(site_cli, seeded["booking_id"], day, day + timedelta(days=1))
+    off = site_cli.run("hosts", "off", "--email", "dana@example.com", "--from", str(day))
+    on_the_day_off = _slot_starts(site_cli, seeded["booking_id"], day, day + timedelta(days=1))
+
+    assert hours.exit_code == 0, hours.output
+    assert off.exit_code == 0, off.output
+    assert len(before) == 32  # two days of 09:00-17:00 Paris on the business hours
+    # 10:00-12:00 in Lisbon is 11:00-13:00 in Paris, the booking's zone; the next day has no hours
+    assert after == [f"{day}T11:00:00", f"{day}T11:30:00", f"{day}T12:00:00", f"{day}T12:30:00"]
+    assert on_the_day_off == []
