@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 
 import click
 
 from processor.cli.common import UsageError, json_option, site_option
 from processor.cli.output import echo_json, echo_table, to_json
-from processor.cli.site_access import site_access
+from processor.cli.site_access import refusals_as_exit_codes, site_access
 from processor.meetings.days_off import DayOffChange, TimeOff, add_day_off, remove_day_off
-from processor.meetings.errors import InvalidInputError
 from processor.meetings.hours import OWN, HostHours, set_hours, show_hours, use_business_hours
 from processor.meetings.hours_spec import WeeklyPlan, parse_plan, parse_zone
 
@@ -21,20 +19,11 @@ SPEC_HELP = 'Days and ranges, e.g. "tue-thu 10:00-16:00" or "mon,wed 09:00-12:00
 TZ_HELP = "IANA zone of the hours (default: the host's current hours' zone, else the site's)."
 
 
-@contextmanager
-def bad_input_as_usage() -> Iterator[None]:
-    """Values that can't work are bad usage (exit 2), whether found before or after reading Wix."""
-    try:
-        yield
-    except InvalidInputError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def parse_hours_options(specs: Sequence[str], time_zone: str | None, spec_option: str) -> WeeklyPlan | None:
     """The week from repeated `--set`/`--hours`, checked with `--tz` before any Wix call."""
     if time_zone and not specs:
         raise UsageError(f"--tz goes with {spec_option}: give the hours it applies to")
-    with bad_input_as_usage():
+    with refusals_as_exit_codes():
         if time_zone:
             parse_zone(time_zone)
         return parse_plan(specs) if specs else None
@@ -54,7 +43,7 @@ def hours_command(
     if business and (specs or time_zone):
         raise UsageError("--business goes alone: it replaces the host's own hours with the business hours")
     plan = parse_hours_options(specs, time_zone, "--set")
-    with site_access(site) as access, bad_input_as_usage():
+    with site_access(site) as access:
         if business:
             result = use_business_hours(access.wix, email)
         elif plan is not None:
@@ -91,7 +80,7 @@ def off_command(
         raise UsageError("--remove goes alone, without --from, --to or --reason")
     if not event_id and not first:
         raise UsageError("give --from DATE [--to DATE] to block days, or --remove ID to unblock them")
-    with site_access(site) as access, bad_input_as_usage():
+    with site_access(site) as access:
         if event_id:
             result = remove_day_off(access.wix, email, event_id)
         else:

@@ -11,7 +11,6 @@ from processor.cli.common import json_option, site_option
 from processor.cli.host_hours import (
     SPEC_HELP,
     TZ_HELP,
-    bad_input_as_usage,
     hours_command,
     off_command,
     parse_hours_options,
@@ -55,7 +54,7 @@ def setup(
 ) -> None:
     """Set a host up (idempotent): Meetings, staff member, user link, the default link's host, hours."""
     plan = parse_hours_options(specs, time_zone, "--hours")
-    with site_access(site) as access, bad_input_as_usage():
+    with site_access(site) as access:
         result = setup_host(
             access.wix, email=email, name=name, duration=duration, hours=plan, time_zone=time_zone
         )

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from processor.cli.common import RefusedError, UsageError, settings_from_context
 from processor.config import Settings
 from processor.logs import configure_logging
-from processor.meetings.errors import MeetingsError, NotFoundError
+from processor.meetings.errors import InvalidInputError, MeetingsError, NotFoundError
 from processor.store import sites
 from processor.store.db import Sessions, make_engine, make_sessions
 from processor.store.ledger import Ledger, LedgerBusyError
@@ -48,7 +48,7 @@ def refusals_as_exit_codes() -> Iterator[None]:
     """Map refusals of an action on a site, Wix's and the store's, to click errors with their exit codes."""
     try:
         yield
-    except (NotFoundError, WixNotConfiguredError) as exc:
+    except (NotFoundError, InvalidInputError, WixNotConfiguredError) as exc:
         raise UsageError(str(exc)) from None
     except MeetingsError as exc:
         raise RefusedError(str(exc)) from None
