@@ -61,12 +61,7 @@ class FakeWixSeeding:
             **fields,
         }
         if price is not None:
-            amount = str(Decimal(str(price)).quantize(Decimal("0.01")))
-            service["payment"] = {
-                "rateType": "FIXED",
-                "fixed": {"price": {"value": amount, "currency": self.state.currency}},
-                "options": {"online": True, "inPerson": False, "deposit": False},
-            }
+            service["payment"] = fixed_payment(price, self.state.currency)
         with self.lock:
             return copy.deepcopy(build_service(self.state, service))
 
@@ -199,6 +194,16 @@ class FakeWixSeeding:
             "order_id": order["id"],
             "connection_id": connection["id"],
         }
+
+
+def fixed_payment(price: str | Decimal, currency: str) -> JsonDict:
+    """A service's `payment`: a fixed price, paid online at booking."""
+    amount = str(Decimal(str(price)).quantize(Decimal("0.01")))
+    return {
+        "rateType": "FIXED",
+        "fixed": {"price": {"value": amount, "currency": currency}},
+        "options": {"online": True, "inPerson": False, "deposit": False},
+    }
 
 
 def _booking(
