@@ -129,6 +129,12 @@ class RouteTable:
         return register
 
 
+def json_copy(value: JsonDict) -> JsonDict:
+    """A deep copy of JSON data, several times faster than copy.deepcopy."""
+    copied: JsonDict = json.loads(json.dumps(value))
+    return copied
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

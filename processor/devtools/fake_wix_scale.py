@@ -6,7 +6,6 @@ and returns a `WebhookEvent`: the body Wix would put in the webhook, ready to si
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,14 @@ from processor.devtools import fake_wix_bookings
 from processor.devtools.fake_wix_bookings import ACTIVE, default_start
 from processor.devtools.fake_wix_calendars import GOOGLE_PROVIDER_ID, default_sync_config
 from processor.devtools.fake_wix_catalog import provision
-from processor.devtools.fake_wix_core import MEETINGS_APP_ID, FakeRequest, JsonDict, new_id, to_wix_time
+from processor.devtools.fake_wix_core import (
+    MEETINGS_APP_ID,
+    FakeRequest,
+    JsonDict,
+    json_copy,
+    new_id,
+    to_wix_time,
+)
 from processor.devtools.fake_wix_seed import FakeWixSeeding, fixed_payment
 from processor.devtools.signing import domain_event, envelope, sign
 
@@ -141,7 +147,7 @@ class DaySeeding(FakeWixSeeding):
                 paid=amount if amount is not None else fixed.get("value", DEFAULT_PRICE),
                 contact_email=contact_email,
             )
-        return self._event("created", booking, booking)
+        return self._event("created", booking, booking)  # add_booking returned a copy
 
     def confirm_booking(self, booking_id: str) -> WebhookEvent:
         """CREATED/PENDING → CONFIRMED (revision + 1); returns its `booking_confirmed`."""
@@ -210,13 +216,13 @@ class DaySeeding(FakeWixSeeding):
         status = "ERROR" if error_reason else "DISCONNECTED"
         self.set_connection_status(connection_id, status, error_reason)
         with self.lock:
-            return copy.deepcopy(self.state.connections[connection_id])
+            return json_copy(self.state.connections[connection_id])
 
     def recover_connection(self, connection_id: str, status: str = "SYNCED") -> JsonDict:
         """The calendar works again; returns the connection."""
         self.set_connection_status(connection_id, status)
         with self.lock:
-            return copy.deepcopy(self.state.connections[connection_id])
+            return json_copy(self.state.connections[connection_id])
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -230,18 +236,19 @@ class DaySeeding(FakeWixSeeding):
     ) -> WebhookEvent:
         with self.lock:
             booking = self.state.bookings.get(booking_id)
-            before = copy.deepcopy(booking) if booking is not None else {}
+            before = json_copy(booking) if booking is not None else {}
             body = {**request, "revision": before.get("revision")}
             path = f"/_api/bookings-service/v2/bookings/{booking_id}/{action}"
             handler = getattr(fake_wix_bookings, f"{action}_booking")
             changed = handler(self.state, FakeRequest("POST", path, {}, body, ""), booking_id)["booking"]
-            return self._event(slug, changed, {"booking": changed, **extras(before)})
+            return self._event(slug, changed, json_copy({"booking": changed, **extras(before)}))
 
     def _event(self, slug: str, booking: JsonDict, body: JsonDict) -> WebhookEvent:
+        """The webhook of a change; `body` must be a copy, not the stored entity."""
         return WebhookEvent(
             BOOKING_EVENT + slug,
             self.instance_id,
-            copy.deepcopy(body),
+            body,
             entity_id=booking["id"],
             sequence=int(booking["revision"]),
         )

@@ -15,6 +15,7 @@ from processor.devtools.fake_wix_core import (
     MEETINGS_APP_ID,
     FakeState,
     JsonDict,
+    json_copy,
     new_id,
     now_iso,
     to_wix_time,
@@ -132,7 +133,7 @@ class FakeWixSeeding:
             self.state.bookings[booking["id"]] = booking
             if amounts:
                 build_order(self.state, booking, amounts)
-            return copy.deepcopy(booking)
+            return json_copy(booking)
 
     def add_connection(self, schedule_id: str, **kwargs: Any) -> JsonDict:
         """A host calendar connection (kwargs: provider_id, status, error_reason, email, sync_config)."""
