@@ -1,90 +1,38 @@
-"""A stateful fake of the Wix REST APIs we use, served over real HTTP on loopback (tests and demos)."""
+"""A stateful fake of the Wix REST APIs we use, served over real HTTP on loopback (tests, demos, benchmarks).
+
+One fake serves any number of sites (`add_site`, `seed_sites`); the one made with it, the default site,
+is what `fake.state`, `fake.services`, `fake.requests_to`, `fake.fail_next`, … mean, so single-site
+callers never name a site. Latency and random faults (`FaultRates`) apply to every site.
+"""
 
 from __future__ import annotations
 
-import copy
-import json
-import re
-import secrets
-import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from decimal import Decimal
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request, Response
-
-from processor.devtools import (
-    fake_wix_bookings,
-    fake_wix_calendar,
-    fake_wix_calendars,
-    fake_wix_catalog,
-    fake_wix_hours,
-    fake_wix_orders,
+from processor.devtools.fake_wix_auth import TOKEN_LIFETIME_SECONDS, SiteRegistry
+from processor.devtools.fake_wix_core import JsonDict
+from processor.devtools.fake_wix_faults import FaultRates, RandomFaults
+from processor.devtools.fake_wix_http import FakeHttpServer
+from processor.devtools.fake_wix_pipeline import RequestPipeline
+from processor.devtools.fake_wix_scale import DEFAULT_PRICE, DaySeeding, SeededSite
+from processor.devtools.fake_wix_sites import (
+    FakeSite,
+    RecordedRequest,
+    RequestLog,
+    SiteAccessors,
+    SiteTraffic,
+    TokenGrant,
+    site_totals,
 )
-from processor.devtools.fake_wix_calendars import OAUTH_CONSENT_PATH, complete_oauth
-from processor.devtools.fake_wix_core import (
-    FakeRequest,
-    FakeState,
-    FakeWixError,
-    JsonDict,
-    code,
-    error_response,
-    json_response,
-    reason,
-)
-from processor.devtools.fake_wix_seed import FakeWixSeeding
 
-T = TypeVar("T")
-TOKEN_LIFETIME_SECONDS = 14400
-ROUTES = [
-    route
-    for module in (
-        fake_wix_catalog,
-        fake_wix_bookings,
-        fake_wix_orders,
-        fake_wix_calendars,
-        fake_wix_calendar,
-        fake_wix_hours,
-    )
-    for route in module.routes.routes
-]
-REDACTED = "<redacted>"
-REQUEST_LOG_PATH = "/_fake/requests"  # demos: what the processor sent, no auth needed
+__all__ = ["TOKEN_LIFETIME_SECONDS", "FakeSite", "FakeWix", "FaultRates", "RecordedRequest", "TokenGrant"]
 
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received; credentials redacted."""
-
-    method: str
-    path: str
-    raw_path: str
-    query: dict[str, list[str]]
-    json: Any
-    headers: dict[str, str]
-
-
-@dataclass
-class Fault:
-    """What `fail_next` arranged for the next matching requests."""
-
-    pattern: re.Pattern[str]
-    status: int | None
-    times: int
-    retry_after: str | None
-    delay: float | None
-    drop: bool
-
-
-@dataclass
-class TokenGrant:
-    instance_id: str
-    expires_at: datetime
-    revoked: bool = False
+DEFAULT_REQUEST_LOG_LIMIT = 100_000
 
 
 @dataclass
@@ -94,13 +42,12 @@ class _Credentials:
     api_key: str = field(default="fake-wix-api-key", repr=False)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:
-        """No access log: tests and demos print what matters themselves."""
+class FakeWix(RequestPipeline, DaySeeding, SiteAccessors):
+    """The fake Wix API: sites reachable by app tokens for their instance, or by API key + `wix-site-id`.
 
-
-class FakeWix(FakeWixSeeding):
-    """The fake Wix API: one site, reachable by its API key or by app tokens for its instance."""
+    The fake's `api_key` serves every site (Wix API keys belong to an account, which owns many
+    sites); a site added with its own `api_key` also accepts that one, for that site only.
+    """
 
     def __init__(
         self,
@@ -110,25 +57,34 @@ class FakeWix(FakeWixSeeding):
         app_id: str | None = None,
         app_secret: str | None = None,
         api_key: str | None = None,
+        faults: FaultRates | None = None,
+        seed: int = 0,
+        request_log_limit: int | None = DEFAULT_REQUEST_LOG_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         defaults = _Credentials()
         self.app_id = app_id or defaults.app_id
         self.app_secret = app_secret or defaults.app_secret
         self.api_key = api_key or defaults.api_key
-        self.state = FakeState(site_id=site_id, instance_id=instance_id)
         self.lock = threading.RLock()
-        self.requests: list[RecordedRequest] = []
-        self.tokens: dict[str, TokenGrant] = {}
-        self.installed = True
-        self._faults: list[Fault] = []
-        self._server: BaseWSGIServer | None = None
+        self.random_faults = RandomFaults(faults, seed)
+        self._log = RequestLog(request_log_limit)
+        self._clock = clock
+        self._registry = SiteRegistry(self.lock, self._log)
+        self.tokens = self._registry.tokens
+        self._nobody = SiteTraffic()  # requests no site could claim
+        self.default_site = self._registry.add(
+            instance_id, site_id, app_id=self.app_id, owns_unattributed=True
+        )
+        self.state = self.default_site.state
+        self._server: FakeHttpServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> FakeWix:
         """Serve on loopback in a background thread; port 0 picks a free one."""
-        self._server = make_server(host, port, self._wsgi, threaded=True, request_handler=_QuietHandler)
+        self._server = FakeHttpServer(host, port, self.handle)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="fake-wix", daemon=True
         )
@@ -136,9 +92,10 @@ class FakeWix(FakeWixSeeding):
         return self
 
     def stop(self) -> None:
-        """Stop serving and wait for the server thread."""
+        """Stop serving, cut open connections and wait for the server thread."""
         if self._server is not None:
             self._server.shutdown()
+            self._server.close_connections()
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -148,7 +105,41 @@ class FakeWix(FakeWixSeeding):
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("FakeWix is not started")
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"http://127.0.0.1:{self._server.port}"
+
+    # -- sites ----------------------------------------------------------------------------------
+
+    def add_site(
+        self, instance_id: str | None = None, site_id: str | None = None, *, api_key: str | None = None
+    ) -> FakeSite:
+        """A new site with the app installed (fresh ids unless given); `api_key`: a key for it alone."""
+        return self._registry.add(
+            instance_id or str(uuid.uuid4()),
+            site_id or str(uuid.uuid4()),
+            app_id=self.app_id,
+            api_key=api_key,
+        )
+
+    def site(self, instance_id: str) -> FakeSite:
+        """The site of this instance id (KeyError if none)."""
+        with self.lock:
+            return self._registry.sites[instance_id]
+
+    @property
+    def sites(self) -> list[FakeSite]:
+        """Every site, the default one first, in the order they were added."""
+        with self.lock:
+            return list(self._registry.sites.values())
+
+    def seed_sites(
+        self, count: int, *, hosts: int = 1, price: str | Decimal = DEFAULT_PRICE, connection: bool = True
+    ) -> list[SeededSite]:
+        """`count` new sites, each provisioned by `seed_site` (paid Meetings links, hosts, calendars)."""
+        return [
+            self.add_site().seed_site(hosts=hosts, price=price, connection=connection) for _ in range(count)
+        ]
+
+    # -- the default site ------------------------------------------------------------------------
 
     @property
     def site_id(self) -> str:
@@ -158,7 +149,32 @@ class FakeWix(FakeWixSeeding):
     def instance_id(self) -> str:
         return self.state.instance_id
 
-    # -- fault injection and auth control ------------------------------------------------------
+    @property
+    def installed(self) -> bool:
+        return self.default_site.installed
+
+    @installed.setter
+    def installed(self, value: bool) -> None:
+        self.default_site.installed = value
+
+    @property
+    def tokens_issued(self) -> int:
+        with self.lock:
+            return self.default_site.tokens_issued
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The default site's requests and those no site could claim (unknown credentials)."""
+        return self.default_site.requests
+
+    @property
+    def all_requests(self) -> list[RecordedRequest]:
+        """Every recorded request, all sites."""
+        return self._log.select()
+
+    def requests_to(self, path_pattern: str, method: str | None = None) -> list[RecordedRequest]:
+        """Recorded requests of the default site whose path matches the regex (and method, if given)."""
+        return self.default_site.requests_to(path_pattern, method)
 
     def fail_next(
         self,
@@ -169,180 +185,29 @@ class FakeWix(FakeWixSeeding):
         delay: float | None = None,
         drop: bool = False,
     ) -> None:
-        """The next `times` requests whose path matches the regex fail: status, slow, or dropped.
-
-        `status=None` with `delay` answers normally, late; `drop=True` closes the connection unanswered.
-        """
-        fault = Fault(
-            re.compile(path_pattern),
-            status,
-            times,
-            None if retry_after is None else str(retry_after),
-            delay,
-            drop,
-        )
-        with self.lock:
-            self._faults.append(fault)
+        """`FakeSite.fail_next` for the default site (which also answers requests no site claims)."""
+        self.default_site.fail_next(path_pattern, status, times, retry_after, delay, drop)
 
     def revoke_tokens(self) -> None:
-        """Every token issued so far answers 401 from now on."""
+        """Every token issued for the default site so far answers 401 from now on."""
+        self.default_site.revoke_tokens()
+
+    # -- latency, random faults, figures ------------------------------------------------------------
+
+    def configure_faults(self, rates: FaultRates, seed: int | None = None) -> None:
+        """Latency and fault rates from now on; a seed restarts the random sequence."""
+        self.random_faults.configure(rates, seed)
+
+    def stats(self) -> JsonDict:
+        """What `GET /_fake/stats` answers: per-site traffic, faults and refunds, and totals."""
+        sites = self.sites
         with self.lock:
-            for grant in self.tokens.values():
-                grant.revoked = True
-
-    @property
-    def tokens_issued(self) -> int:
-        with self.lock:
-            return len(self.tokens)
-
-    def requests_to(self, path_pattern: str, method: str | None = None) -> list[RecordedRequest]:
-        """Recorded requests whose path matches the regex (and method, if given)."""
-        with self.lock:
-            return [
-                r
-                for r in self.requests
-                if re.search(path_pattern, r.path) and (method is None or r.method == method)
-            ]
-
-    # -- accessors --------------------------------------------------------------------------------
-
-    @property
-    def services(self) -> dict[str, JsonDict]:
-        return self._snapshot(self.state.services)
-
-    @property
-    def bookings(self) -> dict[str, JsonDict]:
-        return self._snapshot(self.state.bookings)
-
-    @property
-    def orders(self) -> dict[str, JsonDict]:
-        return self._snapshot(self.state.orders)
-
-    @property
-    def refunds(self) -> list[JsonDict]:
-        return self._snapshot(self.state.refunds)
-
-    @property
-    def connections(self) -> dict[str, JsonDict]:
-        return self._snapshot(self.state.connections)
-
-    @property
-    def staff_members(self) -> dict[str, JsonDict]:
-        return self._snapshot(self.state.staff)
-
-    def _snapshot(self, value: T) -> T:
-        with self.lock:
-            return copy.deepcopy(value)
-
-    # -- HTTP -----------------------------------------------------------------------------------
-
-    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        request = Request(environ)
-        raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path
-        body = self._json_body(request)
-        self._record(request, raw_path.split("?", 1)[0], body)
-        fault = self._take_fault(request.path)
-        if fault is not None and fault.delay:
-            time.sleep(fault.delay)
-        if fault is not None and fault.drop:
-            sock = environ.get("werkzeug.socket")
-            if sock is not None:
-                sock.shutdown(socket.SHUT_RDWR)
-            return Response(b"")(environ, start_response)
-        try:
-            if fault is not None and fault.status is not None:
-                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                raise FakeWixError(
-                    fault.status, reason(fault.status), code=code(fault.status), headers=headers
-                )
-            response = self._dispatch(request, body)
-        except FakeWixError as exc:
-            response = error_response(exc)
-        response.headers["x-wix-request-id"] = str(uuid.uuid4())
-        return response(environ, start_response)
-
-    def _dispatch(self, request: Request, body: Any) -> Response:
-        if request.method == "POST" and request.path == "/oauth2/token":
-            return json_response(self._issue_token(body))
-        if request.method == "GET" and request.path == REQUEST_LOG_PATH:
-            return json_response({"requests": self._request_log()})
-        if request.method == "GET" and request.path == OAUTH_CONSENT_PATH:
-            with self.lock:
-                _, redirect = complete_oauth(self.state, request.args.get("state", ""))
-            return Response(status=302, headers={"Location": redirect})
-        self._authenticate(request)
-        fake_request = FakeRequest(
-            request.method, request.path, request.args.to_dict(flat=False), body, request.host_url.rstrip("/")
-        )
-        for route in ROUTES:
-            match = route.pattern.match(request.path)
-            if match and route.method == request.method:
-                with self.lock:
-                    return json_response(route.handler(self.state, fake_request, **match.groupdict()))
-        raise FakeWixError(404, f"no route {request.method} {request.path}", code="NOT_FOUND")
-
-    def _request_log(self) -> list[JsonDict]:
-        """What `GET /_fake/requests` answers: every recorded call but these, credentials redacted."""
-        with self.lock:
-            return [
-                {"method": r.method, "path": r.path, "query": r.query, "json": r.json}
-                for r in self.requests
-                if r.path != REQUEST_LOG_PATH
-            ]
-
-    def _issue_token(self, body: Any) -> JsonDict:
-        body = body if isinstance(body, dict) else {}
-        if body.get("grant_type") != "client_credentials":
-            raise FakeWixError(400, "unsupported grant_type", code="INVALID_GRANT_TYPE")
-        if body.get("client_id") != self.app_id or body.get("client_secret") != self.app_secret:
-            raise FakeWixError(401, "invalid client credentials", code="INVALID_CLIENT")
-        if body.get("instance_id") != self.instance_id or not self.installed:
-            raise FakeWixError(400, "the app is not installed on this instance", code="INVALID_INSTANCE")
-        token = "OAUTH2." + secrets.token_urlsafe(24)
-        with self.lock:
-            expires_at = datetime.now(UTC) + timedelta(seconds=TOKEN_LIFETIME_SECONDS)
-            self.tokens[token] = TokenGrant(body["instance_id"], expires_at)
-        return {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS}
-
-    def _authenticate(self, request: Request) -> None:
-        value = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if value and secrets.compare_digest(value, self.api_key):
-            if request.headers.get("wix-site-id") != self.site_id:
-                raise FakeWixError(403, "wix-site-id missing or not this key's site", code="FORBIDDEN")
-            return
-        with self.lock:
-            grant = self.tokens.get(value)
-            valid = grant is not None and not grant.revoked and grant.expires_at > datetime.now(UTC)
-        if not valid:
-            raise FakeWixError(401, "invalid or expired credentials", code="UNAUTHENTICATED")
-
-    def _json_body(self, request: Request) -> Any:
-        data = request.get_data()
-        if not data:
-            return None
-        try:
-            return json.loads(data)
-        except ValueError:
-            return None
-
-    def _record(self, request: Request, raw_path: str, body: Any) -> None:
-        headers = {
-            k.lower(): (REDACTED if k.lower() == "authorization" else v) for k, v in request.headers.items()
+            totals = site_totals([s.traffic for s in sites] + [self._nobody])
+            unattributed = self._nobody.as_json()
+        config = {**self.random_faults.rates.as_json(), "seed": self.random_faults.seed, "sites": len(sites)}
+        return {
+            "config": config,
+            "totals": totals,
+            "unattributed": unattributed,
+            "sites": {site.instance_id: site.stats() for site in sites},
         }
-        if isinstance(body, dict) and "client_secret" in body:
-            body = {**body, "client_secret": REDACTED}
-        if isinstance(body, dict) and "password" in body:
-            body = {**body, "password": REDACTED}
-        recorded = RecordedRequest(
-            request.method, request.path, raw_path, request.args.to_dict(flat=False), body, headers
-        )
-        with self.lock:
-            self.requests.append(recorded)
-
-    def _take_fault(self, path: str) -> Fault | None:
-        with self.lock:
-            for fault in self._faults:
-                if fault.times > 0 and fault.pattern.search(path):
-                    fault.times -= 1
-                    return fault
-        return None

@@ -103,6 +103,17 @@ def cancel_booking(state: FakeState, req: FakeRequest, booking_id: str) -> JsonD
     return {"booking": booking}
 
 
+@routes.add("POST", f"{WRITER}/confirm")
+def confirm_booking(state: FakeState, req: FakeRequest, booking_id: str) -> JsonDict:
+    booking = _booking_or_404(state, booking_id)
+    check_revision(booking, req.body.get("revision"), "revision")
+    if booking["status"] not in ("CREATED", "PENDING"):
+        raise FakeWixError(400, f"booking is {booking['status']}", code="INVALID_BOOKING_STATUS")
+    booking["status"] = "CONFIRMED"
+    bump_revision(booking)
+    return {"booking": booking}
+
+
 @routes.add("POST", f"{WRITER}/reschedule")
 def reschedule_booking(state: FakeState, req: FakeRequest, booking_id: str) -> JsonDict:
     booking = _booking_or_404(state, booking_id)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from werkzeug.wrappers import Response
+from processor.devtools.fake_wix_http import HttpAnswer
 
 JsonDict = dict[str, Any]
 
@@ -129,6 +129,12 @@ class RouteTable:
         return register
 
 
+def json_copy(value: JsonDict) -> JsonDict:
+    """A deep copy of JSON data, several times faster than copy.deepcopy."""
+    copied: JsonDict = json.loads(json.dumps(value))
+    return copied
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -229,12 +235,14 @@ def code(status: int) -> str:
     return {429: "TOO_MANY_REQUESTS", 409: "REVISION_MISMATCH"}.get(status, "FAKE_FAILURE")
 
 
-def json_response(body: JsonDict) -> Response:
-    return Response(json.dumps(body, default=str), status=200, mimetype="application/json")
+def json_answer(body: JsonDict, status: int = 200) -> HttpAnswer:
+    return HttpAnswer(status, json.dumps(body, default=str).encode(), {"Content-Type": "application/json"})
 
 
-def error_response(exc: FakeWixError) -> Response:
+def error_answer(exc: FakeWixError) -> HttpAnswer:
     body = exc.body()
-    text = "" if body is None else json.dumps(body)
-    mimetype = "application/json" if body is not None else None
-    return Response(text, status=exc.status, headers=exc.headers, mimetype=mimetype)
+    if body is None:
+        return HttpAnswer(exc.status, b"", dict(exc.headers))
+    return HttpAnswer(
+        exc.status, json.dumps(body).encode(), {**exc.headers, "Content-Type": "application/json"}
+    )

@@ -15,6 +15,7 @@ from processor.devtools.fake_wix_core import (
     MEETINGS_APP_ID,
     FakeState,
     JsonDict,
+    json_copy,
     new_id,
     now_iso,
     to_wix_time,
@@ -61,12 +62,7 @@ class FakeWixSeeding:
             **fields,
         }
         if price is not None:
-            amount = str(Decimal(str(price)).quantize(Decimal("0.01")))
-            service["payment"] = {
-                "rateType": "FIXED",
-                "fixed": {"price": {"value": amount, "currency": self.state.currency}},
-                "options": {"online": True, "inPerson": False, "deposit": False},
-            }
+            service["payment"] = fixed_payment(price, self.state.currency)
         with self.lock:
             return copy.deepcopy(build_service(self.state, service))
 
@@ -137,7 +133,7 @@ class FakeWixSeeding:
             self.state.bookings[booking["id"]] = booking
             if amounts:
                 build_order(self.state, booking, amounts)
-            return copy.deepcopy(booking)
+            return json_copy(booking)
 
     def add_connection(self, schedule_id: str, **kwargs: Any) -> JsonDict:
         """A host calendar connection (kwargs: provider_id, status, error_reason, email, sync_config)."""
@@ -199,6 +195,16 @@ class FakeWixSeeding:
             "order_id": order["id"],
             "connection_id": connection["id"],
         }
+
+
+def fixed_payment(price: str | Decimal, currency: str) -> JsonDict:
+    """A service's `payment`: a fixed price, paid online at booking."""
+    amount = str(Decimal(str(price)).quantize(Decimal("0.01")))
+    return {
+        "rateType": "FIXED",
+        "fixed": {"price": {"value": amount, "currency": currency}},
+        "options": {"online": True, "inPerson": False, "deposit": False},
+    }
 
 
 def _booking(

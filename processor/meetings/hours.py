@@ -152,7 +152,8 @@ def use_business_hours(wix: WixClient, email: str) -> HostHours:
     if not member.uses_default_working_hours:
         member = wix.staff.use_business_hours(member, business_schedule_id(wix, member))
         changes.append("the host follows the business hours again (Assign Working Hours Schedule)")
-    changes.extend(_cancel_ranges(wix, own_hours(wix, member)))
+    by_week = sorted(own_hours(wix, member), key=lambda e: WeeklyRange.week_order(WeeklyRange.from_event(e)))
+    changes.extend(_cancel_ranges(wix, by_week))
     return host_hours(wix, member, changes)
 
 
