@@ -26,6 +26,7 @@ class Label:
     x: float
     y: float
     text: str
+    anchor: str = "middle"
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def build_chart(
     x_labels = []
     for hour in range(0, hours + 1, 3):
         moment = since + timedelta(hours=hour)
-        x_labels.append(Label(LEFT + plot_w * hour / hours, HEIGHT - 8, f"{moment:%H:%M}"))
+        anchor = "start" if hour == 0 else "end" if hour == hours else "middle"
+        x_labels.append(Label(LEFT + plot_w * hour / hours, HEIGHT - 8, f"{moment:%H:%M}", anchor))
     total = sum(sum(c.values()) for c in counts)
     return Chart(WIDTH, HEIGHT, bars, y_labels, x_labels, grid, statuses, total, peak)
 

@@ -35,9 +35,10 @@ def describe(entry: LedgerEntry) -> Effect:
         details += [(label, str(result[name])) for name, label in _REFUND_FIELDS if result.get(name)]
         return effect("refund", f"Refund {amount}" if amount else "Refund", details)
     if parts[0] == "email" and len(parts) >= 4:
-        subject, kind, revision = parts[1], parts[2], parts[3]
+        subject, kind, last = parts[1], parts[2], parts[3]
+        about, of = ("service", "event") if kind.startswith("link_") else ("booking", "revision")
         title = f"Email: {kind.replace('_', ' ')}"
-        return effect("email", title, [("about", subject), ("kind", kind), ("revision", revision)])
+        return effect("email", title, [(about, subject), ("kind", kind), (of, last)])
     if parts[0] == "link" and len(parts) >= 3:
         turned = {"deactivate": "off", "activate": "on"}.get(parts[2], parts[2])
         name = result.get("service_name") or parts[1]

@@ -21,15 +21,17 @@ log = structlog.get_logger(__name__)
 CHART_HOURS, BUCKET_MINUTES = 24, 10
 
 
-@bp.get("")
 @bp.get("/")
+@bp.get("")  # registered first, so url_for gives /admin
 def home() -> ResponseReturnValue:
     """Front page when signed in, otherwise the sign-in form."""
     if security.current_role() is None:
         return page("signin.html", next=security.safe_next(request.args.get("next")))
     now = utcnow()
-    since = (now - timedelta(hours=CHART_HOURS)).replace(second=0, microsecond=0)
-    since -= timedelta(minutes=since.minute % BUCKET_MINUTES)
+    bucket_start = now.replace(second=0, microsecond=0) - timedelta(minutes=now.minute % BUCKET_MINUTES)
+    since = (
+        bucket_start + timedelta(minutes=BUCKET_MINUTES) - timedelta(hours=CHART_HOURS)
+    )  # ends with now's bar
     with short_session() as session:
         series = console_stats.per_minute_by_status(session, since, bucket_minutes=BUCKET_MINUTES)
         counts = console_stats.counts_by_status(session)
