@@ -192,7 +192,8 @@ def test_an_admin_finds_reads_and_replays_events_processed_by_a_real_worker(
     page.wait_for_selector("#effects")
     attempts = page.inner_text("#attempts")
     effects = page.inner_text("#effects")
-    assert "#1" in attempts and "succeeded" in attempts
+    assert "#1" in attempts
+    assert "succeeded" in attempts
     assert "Refund 50.00 USD" in effects
     assert fake_wix.refunds[0]["id"] in effects  # Wix's refund id, from the ledger's result
     assert "Email: refund issued customer" in effects
@@ -243,7 +244,8 @@ def test_an_admin_finds_reads_and_replays_events_processed_by_a_real_worker(
 
     page.goto(console.path("/admin/attention"))
     groups = page.inner_text("#failure-groups")
-    assert "permanent" in groups and "INVALID_ARGUMENT" in groups
+    assert "permanent" in groups
+    assert "INVALID_ARGUMENT" in groups
     assert "Dana Host" in page.inner_text("#paused-links")
     assert "TOKEN_REVOKED" in page.inner_text("#broken-connections")
     _snap(page, shots, "attention")
