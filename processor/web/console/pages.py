@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, render_template, session
+from flask import Response, render_template
 
 NAV = (
     ("console.home", "At a glance"),
@@ -17,7 +17,9 @@ NAV = (
 
 def page(template: str, *, status: int = 200, **context: Any) -> Response:
     """A console page from templates/console/, with the role and navigation."""
-    role = session.get("role")
+    from processor.web.console.security import current_role  # security renders error pages too
+
+    role = current_role()
     html = render_template(
         f"console/{template}",
         nav=NAV,
