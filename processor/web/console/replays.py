@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -74,7 +75,10 @@ def _selection(session: Session, form: dict[str, list[str]]) -> Selection | None
         found = next((g for g in groups if (g.event_type, g.error) == (group_type, group_error)), None)
         fields = [("group_type", group_type), ("group_error", group_error)]
         return Selection(
-            f"{group_type} failing with “{group_error}”", fields, None, tuple(found.ids if found else ())
+            f"{group_type} events failing with “{group_error}”",
+            fields,
+            None,
+            tuple(found.ids if found else ()),
         )
     from werkzeug.datastructures import MultiDict
 
@@ -82,7 +86,22 @@ def _selection(session: Session, form: dict[str, list[str]]) -> Selection | None
     if chosen.error or chosen.is_empty:
         return None
     fields = [(k, v) for k, values in form.items() if k != "csrf_token" and k != "force" for v in values if v]
-    return Selection("events matching the filter", fields, chosen.where)
+    return Selection(f"Events where {_describe(chosen.words)}", fields, chosen.where)
+
+
+def _describe(words: dict[str, Any]) -> str:
+    """The filter in words: `status dead or failed, type …, received since 2h`."""
+    labels = {
+        "type": "type",
+        "site": "site",
+        "source": "source",
+        "since": "received from",
+        "until": "to",
+        "q": "matching",
+    }
+    parts = [f"status {' or '.join(words['status'])}"] if words.get("status") else []
+    parts += [f"{label} {words[name]}" for name, label in labels.items() if words.get(name)]
+    return ", ".join(parts)
 
 
 def _counts(session: Session, selection: Selection) -> dict[str, int]:
