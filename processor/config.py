@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ DEFAULT_WIX_API_BASE_URL = "https://www.wixapis.com"
 DEV_KEY_DIR = Path("var") / "dev-keys"
 DEV_PUBLIC_KEY = DEV_KEY_DIR / "public.pem"
 DEV_PRIVATE_KEY = DEV_KEY_DIR / "private.pem"
+SECRET_KEY_FILE = Path("var") / "secret-key"
+SECRET_KEY_MIN_LENGTH = 32
 
 _PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
 
@@ -48,6 +51,8 @@ class Settings:
     celery_broker_url: str = DEFAULT_BROKER_URL
     sweep_interval_seconds: int = 15
     admin_token: str | None = field(default=None, repr=False)
+    admin_viewer_token: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
     smtp_url: str | None = field(default=None, repr=False)
     notify_from: str = "meetings@localhost"
     notify_fallback_to: str | None = None
@@ -102,6 +107,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         celery_broker_url=_broker_url(env),
         sweep_interval_seconds=_positive_int(env, "SWEEP_INTERVAL_SECONDS", default=15),
         admin_token=_optional(env, "ADMIN_TOKEN"),
+        admin_viewer_token=_optional(env, "ADMIN_VIEWER_TOKEN"),
+        secret_key=_secret_key(env),
         smtp_url=_smtp_url(env),
         notify_from=env.get("NOTIFY_FROM") or "meetings@localhost",
         notify_fallback_to=_optional(env, "NOTIFY_FALLBACK_TO"),
@@ -126,6 +133,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
             "RETRY_MAX_SECONDS: must be at least RETRY_BASE_SECONDS "
             f"({settings.retry_max_seconds} < {settings.retry_base_seconds})"
         )
+    if settings.admin_token and settings.admin_token == settings.admin_viewer_token:
+        raise ConfigError("ADMIN_VIEWER_TOKEN: must differ from ADMIN_TOKEN (it grants read-only access)")
     if bool(settings.wix_app_id) != bool(settings.wix_app_secret):
         missing = "WIX_APP_SECRET" if settings.wix_app_id else "WIX_APP_ID"
         raise ConfigError(f"{missing}: WIX_APP_ID and WIX_APP_SECRET go together; {missing} is unset")
@@ -133,6 +142,45 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         missing = "WIX_SITE_ID" if settings.wix_api_key else "WIX_API_KEY"
         raise ConfigError(f"{missing}: WIX_API_KEY and WIX_SITE_ID go together; {missing} is unset")
     return settings
+
+
+def _secret_key(env: Mapping[str, str]) -> str | None:
+    value = _optional(env, "SECRET_KEY")
+    if value is not None and len(value) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY: expected at least {SECRET_KEY_MIN_LENGTH} characters, got {len(value)}"
+        )
+    return value
+
+
+def server_secret(settings: Settings, path: Path = SECRET_KEY_FILE) -> str:
+    """SECRET_KEY, else a random key made once at `var/secret-key` (mode 0600) and reused after.
+
+    Read only by what signs something (the console's session cookie), so a worker or a CLI command
+    never writes the file. Several web processes starting at once agree: the first to create the
+    file wins (a hard link is atomic) and the others read it.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f".{path.name}.{os.getpid()}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(draft, path)  # atomic: a racing process gets FileExistsError and reads ours
+            finally:
+                draft.unlink()
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ConfigError(f"SECRET_KEY: not set, and {path} cannot be created: {exc.strerror}") from exc
+    value = path.read_text().strip()
+    if len(value) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(f"SECRET_KEY: {path} holds fewer than {SECRET_KEY_MIN_LENGTH} characters")
+    return value
 
 
 def normalize_database_url(url: str) -> str:

@@ -1,8 +1,9 @@
-"""Ops' filter words (a status, an event type, `2h`/`7d`/ISO times) turned into an EventFilter."""
+"""Ops' filter words (statuses, type, site, source, `2h`/`7d`/ISO times, a search) → an EventFilter."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from processor.store import event_queries
@@ -11,6 +12,8 @@ from processor.store.models import EventStatus
 _RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 STATUSES = tuple(s.value for s in EventStatus)
+SOURCES = ("wix", "watcher")
+MAX_SEARCH_LENGTH = 500
 
 
 class BadFilterError(ValueError):
@@ -34,14 +37,32 @@ def parse_when(value: str | None, *, now: datetime | None = None) -> datetime | 
 
 
 def make_filter(
-    *, status: str | None, event_type: str | None, since: str | None, until: str | None = None
+    *,
+    status: str | None,
+    event_type: str | None,
+    since: str | None,
+    until: str | None = None,
+    statuses: Sequence[str] = (),
+    instance_id: str | None = None,
+    source: str | None = None,
+    search: str | None = None,
 ) -> event_queries.EventFilter:
-    """Validate ops' filter words into an EventFilter."""
-    if status and status not in STATUSES:
-        raise BadFilterError(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
+    """Validate ops' filter words into an EventFilter (`statuses`: several at once, any of them)."""
+    for value in (status, *statuses):
+        if value and value not in STATUSES:
+            raise BadFilterError(f"unknown status {value!r}; one of: {', '.join(STATUSES)}")
+    if source and source not in SOURCES:
+        raise BadFilterError(f"unknown source {source!r}; one of: {', '.join(SOURCES)}")
+    search = (search or "").strip() or None
+    if search and len(search) > MAX_SEARCH_LENGTH:
+        raise BadFilterError(f"search text longer than {MAX_SEARCH_LENGTH} characters")
     return event_queries.EventFilter(
         status=status or None,
         event_type=event_type or None,
         since=parse_when(since),
         until=parse_when(until),
+        statuses=tuple(dict.fromkeys(s for s in statuses if s)),
+        instance_id=instance_id or None,
+        source=source or None,
+        search=search,
     )

@@ -40,6 +40,8 @@ def watch_calendars(deps: Deps, celery: Any) -> list[int]:
             log.warning(
                 "watcher.site_failed", instance_id=instance_id, error=type(exc).__name__, status=exc.status
             )
+            failure = type(exc).__name__ + (f" ({exc.status})" if exc.status else "")
+            sites.record_poll(deps.sessions, instance_id, now=deps.clock(), error=failure)
     if new_ids:
         publish(celery, new_ids)
     log.info("watcher.polled", sites=len(polled), changes=len(new_ids))

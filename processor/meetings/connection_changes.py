@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from processor.store import inbox
+from processor.store import inbox, sites
 from processor.store.connections import add_connection, find_connection, lock_site_connections
 from processor.store.db import Sessions
 from processor.wix.client import WixClient
+from processor.wix.staff import StaffMember
 from processor.wix_event import WixEvent
 
 CONNECTION_EVENT_TYPE = "wix_meetings.calendar_connection.status_changed"
@@ -167,18 +168,28 @@ def check_connections(
 
     Returns the ids of the new events, stored `received`: the caller publishes them (else the sweep does).
     """
-    wanted = list(schedule_ids) if schedule_ids is not None else host_schedule_ids(wix)
+    hosts = None if schedule_ids is not None else wix.staff.query()
+    wanted = list(schedule_ids) if schedule_ids is not None else _schedule_ids(hosts or [])
     listing = wix.calendars.list_connections(wanted or None)
-    return record_connection_changes(
+    now = clock()
+    new_ids = record_connection_changes(
         sessions,
         instance_id,
         [connection.raw for connection in listing.connections],
-        now=clock(),
+        now=now,
         failed_provider_ids=listing.failed_provider_ids,
         schedule_ids=schedule_ids,
     )
+    if hosts is not None:  # a whole-site look: the console's sites page shows when, and whom it saw
+        summary = [{"id": m.id, "name": m.name, "schedule_id": m.events_schedule_id} for m in hosts]
+        sites.record_poll(sessions, instance_id, now=now, hosts=summary)
+    return new_ids
+
+
+def _schedule_ids(hosts: Sequence[StaffMember]) -> list[str]:
+    return [m.events_schedule_id for m in hosts if m.events_schedule_id]
 
 
 def host_schedule_ids(wix: WixClient) -> list[str]:
     """Every host's events schedule id (assumption #23: a listing without scheduleIds is undocumented)."""
-    return [m.events_schedule_id for m in wix.staff.query() if m.events_schedule_id]
+    return _schedule_ids(wix.staff.query())

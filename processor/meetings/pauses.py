@@ -6,7 +6,7 @@ import structlog
 
 from processor.config import Settings
 from processor.meetings.hosts import host_for_schedule
-from processor.meetings.link_switch import activate_link, deactivate_link, edited_while_paused
+from processor.meetings.link_switch import LinkChange, activate_link, deactivate_link, edited_while_paused
 from processor.meetings.links import links_for_host
 from processor.store import paused_links
 from processor.store.db import Sessions
@@ -41,7 +41,7 @@ def pause_host_links(
             continue  # off already, and not by this event: maybe the owner's own choice
         with ledger.once(key) as first_time:
             if first_time:
-                deactivate_link(
+                change = deactivate_link(
                     wix,
                     sessions,
                     service.id,
@@ -52,6 +52,7 @@ def pause_host_links(
                     schedule_id=schedule_id,
                     connection_id=connection_id,
                 )
+                ledger.set_result(key, _link_result(service, change))
         touched.append(service)
     ours = {row.service_id for row in paused_links.deactivated_links(sessions, schedule_id=schedule_id)}
     return host, [s for s in touched if s.id in ours]
@@ -90,7 +91,10 @@ def resume_host_links(
     for service_id in dict.fromkeys([*to_resume, *again]):
         with ledger.once(activate_key(service_id, event_id)) as first_time:
             if first_time:
-                activate_link(wix, sessions, service_id, instance_id=instance_id, by_processor=True)
+                change = activate_link(wix, sessions, service_id, instance_id=instance_id, by_processor=True)
+                ledger.set_result(
+                    activate_key(service_id, event_id), _link_result(service(service_id), change)
+                )
         resumed.append(service(service_id))
     return host, resumed, left_off
 
@@ -99,6 +103,17 @@ def forget_links_left_off(sessions: Sessions, links: list[Service]) -> None:
     """Forget that we paused these links: they stay off, and are the owner's now."""
     for link in links:
         paused_links.forget_deactivated_link(sessions, link.id)
+
+
+def _link_result(service: Service, change: LinkChange) -> dict[str, object]:
+    """What the ledger keeps of a link change (the console's "what it did"): ids, name, revision."""
+    return {
+        "service_id": service.id,
+        "service_name": service.name,
+        "changed": change.changed,
+        "enabled": change.enabled,
+        "revision": change.revision,
+    }
 
 
 def activate_key(service_id: str, event_id: int) -> str:

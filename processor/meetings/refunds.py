@@ -99,7 +99,12 @@ def refund_booking_once(wix: WixClient, ledger: Ledger, booking_id: str, *, reas
         )
         ledger.set_result(
             key,
-            {"order_id": order.id, "refund_id": refund.id, "amount": str(planned.amount)},
+            {
+                "order_id": order.id,
+                "refund_id": refund.id,
+                "amount": str(planned.amount),
+                "currency": order.currency,
+            },
         )
     log.info("refund.issued", booking_id=booking_id, order_id=order.id, refund_id=refund.id)
     return RefundResult("refunded", planned.amount, order.currency, refund.id, order.id)

@@ -41,3 +41,15 @@ def connection_state(sessions: Sessions, connection_id: str) -> CalendarConnecti
     """What the watcher saw last of one connection."""
     with session_scope(sessions) as session:
         return session.get(CalendarConnectionState, connection_id)
+
+
+def site_connections(sessions: Sessions, instance_id: str) -> list[CalendarConnectionState]:
+    """Every connection the watcher knows of one site, by host schedule."""
+    with session_scope(sessions) as session:
+        return list(
+            session.execute(
+                select(CalendarConnectionState)
+                .where(CalendarConnectionState.instance_id == instance_id)
+                .order_by(CalendarConnectionState.schedule_id, CalendarConnectionState.connection_id)
+            ).scalars()
+        )

@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Text, cast, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from processor.store.models import Attempt, Event, EventStatus
 
 S = EventStatus
+# A search looks inside payloads (service and connection ids) of the newest events only: exact ids
+# use indexes (id, wix_event_id, entity_id), a payload scan over the whole table would not.
+SEARCH_PAYLOAD_WINDOW = 10_000
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,23 @@ class EventFilter:
     event_type: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    statuses: tuple[str, ...] = ()
+    instance_id: str | None = None
+    source: str | None = None
+    search: str | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conds: list[ColumnElement[bool]] = []
         if self.status:
             conds.append(Event.status == self.status)
+        if self.statuses:
+            conds.append(Event.status.in_(list(self.statuses)))
+        if self.instance_id:
+            conds.append(Event.instance_id == self.instance_id)
+        if self.source:
+            conds.append(Event.source == self.source)
+        if self.search:
+            conds.append(_search_condition(self.search))
         if self.event_type:
             conds.append(Event.event_type == self.event_type)
         if self.since:
@@ -34,6 +49,36 @@ class EventFilter:
         if self.until:
             conds.append(Event.received_at < self.until)
         return conds
+
+    def without_statuses(self) -> EventFilter:
+        """The same filter for every status (what the status counts are taken over)."""
+        return EventFilter(
+            event_type=self.event_type,
+            since=self.since,
+            until=self.until,
+            instance_id=self.instance_id,
+            source=self.source,
+            search=self.search,
+        )
+
+
+def _search_condition(text: str) -> ColumnElement[bool]:
+    """An event by our id, Wix event id, entity id (booking, connection…), or an id in a recent payload."""
+    exact: list[ColumnElement[bool]] = [Event.wix_event_id == text, Event.entity_id == text]
+    if text.isdigit() and len(text) < 19:
+        exact.append(Event.id == int(text))
+    newest = aliased(Event)  # an alias, so the subquery is not correlated with the outer query
+    window_start = (
+        select(newest.id)
+        .order_by(newest.id.desc())
+        .offset(SEARCH_PAYLOAD_WINDOW - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    in_payload = (Event.id >= func.coalesce(window_start, 0)) & cast(Event.payload, Text).contains(
+        text, autoescape=True
+    )
+    return or_(*exact, in_payload)
 
 
 def page(
@@ -112,3 +157,30 @@ def handled_before(session: Session, entity_id: str, event_type: str) -> bool:
         .limit(1)
     ).first()
     return found is not None
+
+
+def count_by_status(session: Session, where: EventFilter) -> dict[str, int]:
+    """How many events match in each status."""
+    rows = session.execute(
+        select(Event.status, func.count()).where(*where.conditions()).group_by(Event.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def count_matching(session: Session, where: EventFilter) -> int:
+    """How many events match (a bulk replay's dry run)."""
+    return int(
+        session.execute(select(func.count()).select_from(Event).where(*where.conditions())).scalar_one()
+    )
+
+
+def related_events(session: Session, entity_id: str, *, limit: int = 50) -> list[Event]:
+    """Events of the same entity (booking, connection…), in the entity's sequence order, then arrival."""
+    rows = session.execute(
+        select(Event)
+        .where(Event.entity_id == entity_id)
+        .order_by(Event.id.desc())
+        .limit(limit)
+        .options(selectinload(Event.attempts))
+    ).scalars()
+    return sorted(rows, key=lambda e: (e.entity_sequence is None, e.entity_sequence or 0, e.id))

@@ -74,7 +74,7 @@ class Event(Base):
     event_type: Mapped[str] = mapped_column(String(200), index=True)
     source: Mapped[str] = mapped_column(String(20), default="wix")
     instance_id: Mapped[str | None] = mapped_column(String(100), index=True)
-    entity_id: Mapped[str | None] = mapped_column(String(200))
+    entity_id: Mapped[str | None] = mapped_column(String(200), index=True)
     entity_sequence: Mapped[int | None] = mapped_column(BigInteger)
     event_time: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20), default=EventStatus.RECEIVED)
@@ -125,7 +125,7 @@ class LedgerEntry(Base):
     state: Mapped[str] = mapped_column(String(20))  # pending | done
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    event_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     result: Mapped[dict[str, Any] | None]
 
 
@@ -143,6 +143,10 @@ class Site(Base):
     schedule_id: Mapped[str | None] = mapped_column(String(100))
     booking_policy_id: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any] | None]
+    # What the calendar watcher saw at its last whole-site look (the console's sites page).
+    last_polled_at: Mapped[datetime | None]
+    last_poll_error: Mapped[str | None] = mapped_column(String(200))
+    hosts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class CalendarConnectionState(Base):
@@ -185,3 +189,22 @@ class WixToken(Base):
     access_token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime]
     fetched_at: Mapped[datetime]
+
+
+class ReplayJob(Base):
+    """A bulk replay started from the console: its progress and cancel flag, shared by every web process."""
+
+    __tablename__ = "replay_jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # running | finished | cancelled | failed
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    replayed: Mapped[int] = mapped_column(Integer, default=0)
+    force: Mapped[bool] = mapped_column(default=False)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

@@ -64,3 +64,37 @@ def installed_instance_ids(sessions: Sessions, settings: Settings) -> list[str]:
     if settings.wix_auth_mode == "api_key" and site_id and site_id not in removed | set(installed):
         installed.append(site_id)
     return installed
+
+
+def record_poll(
+    sessions: Sessions,
+    instance_id: str,
+    *,
+    now: datetime,
+    hosts: list[dict[str, Any]] | None = None,
+    error: str | None = None,
+) -> None:
+    """The watcher looked at the whole site: when, the hosts it saw (ids, names, schedules), or why it failed.
+
+    A site served only through WIX_SITE_ID (API-key mode) has no row yet: the first look adds one,
+    `installed`, as installed_instance_ids already counts it.
+    """
+    with session_scope(sessions) as session:
+        site = session.get(Site, instance_id)
+        if site is None:
+            site = Site(instance_id=instance_id, status="installed", installed_at=now)
+            session.add(site)
+        site.last_polled_at = now
+        site.last_poll_error = error[:200] if error else None
+        if hosts is not None:
+            site.hosts = hosts
+
+
+def list_sites(sessions: Sessions, settings: Settings) -> list[Site]:
+    """Every site row, plus the WIX_SITE_ID site (API-key mode) before the watcher first looked at it."""
+    with session_scope(sessions) as session:
+        rows = list(session.execute(select(Site).order_by(Site.installed_at)).scalars())
+    known = {row.instance_id for row in rows}
+    if settings.wix_auth_mode == "api_key" and settings.wix_site_id and settings.wix_site_id not in known:
+        rows.append(Site(instance_id=settings.wix_site_id, status="installed"))
+    return rows

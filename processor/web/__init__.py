@@ -21,6 +21,7 @@ from processor.store import event_queries, inbox
 from processor.store.db import Sessions, make_engine, make_sessions, session_scope, utcnow
 from processor.store.pg_ingest import PostgresIngest
 from processor.web import admin, calendars_page, health, webhooks
+from processor.web.console import init_console
 from processor.web.context import STORE_ERRORS, close_request_session
 from processor.wix_event import WixEvent
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     )
     for blueprint in (webhooks.bp, admin.bp, health.bp, calendars_page.bp):
         app.register_blueprint(blueprint)
+    init_console(app, settings)
     app.teardown_appcontext(close_request_session)
     _register_error_handlers(app)
     app.extensions["read_store_metrics"] = lambda: _store_snapshot(sessions)

@@ -17,14 +17,24 @@ MAX_PAGE = 500
 
 @bp.before_request
 def require_admin_token() -> ResponseReturnValue | None:
-    expected = current_settings().admin_token
-    if not expected:
+    """ADMIN_TOKEN for everything, ADMIN_VIEWER_TOKEN for GETs (403 on a POST); 404 when neither is set."""
+    settings = current_settings()
+    if not (settings.admin_token or settings.admin_viewer_token):
         abort(404)
     given = request.headers.get("Authorization", "")
     scheme, _, token = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
+    is_admin = _token_is(token, settings.admin_token)
+    is_viewer = _token_is(token, settings.admin_viewer_token)
+    if scheme.lower() != "bearer" or not (is_admin or is_viewer):
         return {"error": "unauthorized"}, 401
+    if not is_admin and request.method != "GET":
+        return {"error": "forbidden", "reason": "the viewer token is read-only"}, 403
     return None
+
+
+def _token_is(given: str, expected: str | None) -> bool:
+    """Constant-time comparison; an unset token matches nothing."""
+    return bool(expected) and hmac.compare_digest(given.encode(), (expected or "").encode())
 
 
 @bp.get("/events")

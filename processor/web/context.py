@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery import Celery
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from processor.config import Settings
 from processor.queue import Doorbell
+from processor.store.db import session_scope
 
 STORE_ERRORS = (SQLAlchemyError,)
 
@@ -48,3 +51,11 @@ def close_request_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+@contextmanager
+def short_session() -> Iterator[Session]:
+    """A unit of work of its own (commit, close). The console reads through these, so no transaction
+    stays open across calls: on SQLite every transaction takes the write lock (BEGIN IMMEDIATE)."""
+    with session_scope(current_app.extensions["sessions"]) as session:
+        yield session

@@ -27,7 +27,13 @@ def healthz() -> ResponseReturnValue:
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
     """200 when the store and the broker answer, else 503; always within two seconds."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    results = check_readiness(current_app._get_current_object())  # type: ignore[attr-defined]
+    ready = all(r["status"] == "ok" for r in results.values())
+    return {"status": "ready" if ready else "unavailable", "checks": results}, 200 if ready else 503
+
+
+def check_readiness(app: object) -> dict[str, dict[str, str]]:
+    """Each dependency's check (`store`, `broker`) → {"status": "ok"} or failing with the error's name."""
     checks: dict[str, Callable[[], None]] = {
         "store": lambda: _check_store(app),
         "broker": lambda: _check_broker(app),
@@ -43,8 +49,7 @@ def readyz() -> ResponseReturnValue:
             results[name] = {"status": "failing", "error": "timed out"}
         except Exception as exc:
             results[name] = {"status": "failing", "error": type(exc).__name__}
-    ready = all(r["status"] == "ok" for r in results.values())
-    return {"status": "ready" if ready else "unavailable", "checks": results}, 200 if ready else 503
+    return results
 
 
 @bp.get("/metrics")

@@ -71,3 +71,30 @@ def test_public_base_url_follows_the_port():
     assert (
         load_settings({"WIX_PUBLIC_KEY": PUBLIC, "PORT": "9000"}).public_base_url == "http://127.0.0.1:9000"
     )
+
+
+def test_a_short_secret_key_stops_start_up_naming_it():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings({"WIX_PUBLIC_KEY": PUBLIC, "SECRET_KEY": "too-short"})
+
+
+def test_the_viewer_token_must_differ_from_the_admin_token():
+    with pytest.raises(ConfigError, match="ADMIN_VIEWER_TOKEN"):
+        load_settings(
+            {"WIX_PUBLIC_KEY": PUBLIC, "ADMIN_TOKEN": "same-token", "ADMIN_VIEWER_TOKEN": "same-token"}
+        )
+
+
+def test_without_secret_key_a_random_one_is_made_once_and_reused(tmp_path):
+    from processor.config import server_secret
+
+    settings = load_settings({"WIX_PUBLIC_KEY": PUBLIC})
+    path = tmp_path / "var" / "secret-key"
+
+    first = server_secret(settings, path)
+    second = server_secret(settings, path)
+
+    assert first == second
+    assert len(first) >= 32
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert server_secret(load_settings({"WIX_PUBLIC_KEY": PUBLIC, "SECRET_KEY": "k" * 32}), path) == "k" * 32
