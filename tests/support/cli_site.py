@@ -12,9 +12,9 @@ from click.testing import CliRunner, Result
 from processor.cli import cli
 from processor.devtools.fake_wix import FakeWix, RecordedRequest
 from processor.store.db import make_engine, make_sessions
-from processor.store.migrate import upgrade
 from processor.wix import limiter
 from processor.wix.limiter import RateLimiter
+from tests.fixtures.store import fresh_store_url
 
 PUBLIC_BASE_URL = "https://meetings-processor.example"
 
@@ -52,12 +52,13 @@ class SiteCli:
 
 
 @pytest.fixture
-def site_cli(fake_wix: FakeWix, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SiteCli:
+def site_cli(
+    fake_wix: FakeWix, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> SiteCli:
     """API-key mode on the fake, a migrated SQLite store, no stray .env or app credentials."""
-    database_url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    engine = make_engine(database_url)
-    upgrade(engine)
-    engine.dispose()
+    # SQLite on purpose: these tests check the commands' Wix calls and output; what the store
+    # keeps is tested on both stores (tests/integration/test_links.py, test_sites.py, …).
+    database_url = fresh_store_url("sqlite", tmp_path / "store.sqlite3", request)
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
     # The real limiter, generous: the per-minute limit has its own tests.
     monkeypatch.setitem(limiter._limiters, fake_wix.site_id, RateLimiter(60_000, 1_000))
