@@ -12,7 +12,7 @@ import structlog
 from icalendar import Calendar
 from structlog.testing import capture_logs
 
-from tests.fixtures.smtp import free_port
+from tests.fixtures.servers import free_port
 from workers.notify import email
 from workers.notify.email import (
     Mailer,
