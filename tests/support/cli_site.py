@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from click.testing import CliRunner, Result
 
 from processor.cli import cli
@@ -60,6 +61,11 @@ def site_cli(
     # keeps is tested on both stores (tests/integration/test_links.py, test_sites.py, …).
     database_url = fresh_store_url("sqlite", tmp_path / "store.sqlite3", request)
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    # As in a new `wix-meetings` process, structlog starts unconfigured: a test that used
+    # structlog.testing.capture_logs earlier in this process leaves it "configured" with the
+    # defaults (info lines on stdout), and the command would then not configure its own logging
+    # and print them into its --json output.
+    structlog.reset_defaults()
     # The real limiter, generous: the per-minute limit has its own tests.
     monkeypatch.setitem(limiter._limiters, fake_wix.site_id, RateLimiter(60_000, 1_000))
     env: dict[str, str | None] = {
