@@ -8,7 +8,7 @@ import sys
 
 import httpx
 
-from tests.fixtures.cli import run_cli, user_env
+from tests.fixtures.cli import run_cli, start_run, user_env
 from tests.fixtures.servers import free_port, wait_until
 
 
@@ -32,16 +32,7 @@ def test_a_paid_cancellation_sent_with_dev_send_is_refunded_once_by_the_running_
         CALENDAR_POLL_SECONDS="0",
         SWEEP_INTERVAL_SECONDS="1",
     )
-    run = process_group.start(
-        [sys.executable, "-m", "processor", "run"], name="run", env=env, cwd=str(tmp_path)
-    )
-    wait_until(
-        lambda: httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200,
-        timeout=60,
-        interval=0.3,
-        ignore=(httpx.HTTPError,),
-        message=run.output()[-3000:],
-    )
+    run = start_run(process_group, tmp_path, env, port)
 
     sends = [
         run_cli(tmp_path, env, "dev", "send", "wix.bookings.v2.booking_canceled", "--entity-id", booking_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.fixtures.cli import run_cli, user_env
+from tests.fixtures.cli import run_cli, start_run, user_env
 from tests.fixtures.servers import free_port, wait_until
 
 
@@ -29,24 +29,10 @@ def _processes_working_in(folder: Path) -> list[int]:
     return found
 
 
-def _start_run(tmp_path, process_group, env, port):
-    run = process_group.start(
-        [sys.executable, "-m", "processor", "run"], name="run", env=env, cwd=str(tmp_path)
-    )
-    wait_until(
-        lambda: httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200,
-        timeout=60,
-        interval=0.3,
-        ignore=(httpx.HTTPError,),
-        message=f"never ready:\n{run.output()[-3000:]}",
-    )
-    return run
-
-
 def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path, process_group):
     port = free_port()
     env = user_env(PORT=str(port))
-    run = _start_run(tmp_path, process_group, env, port)
+    run = start_run(process_group, tmp_path, env, port)
 
     sent = run_cli(tmp_path, env, "dev", "send", "wix.bookings.v2.booking_number_of_participants_updated")
     event_id = json.loads(sent.stdout.split(" ", 1)[1].splitlines()[0])["event_id"]
@@ -77,7 +63,7 @@ def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path
 def test_the_roles_stop_when_run_itself_is_killed(tmp_path, process_group):
     port = free_port()
     env = user_env(PORT=str(port))
-    run = _start_run(tmp_path, process_group, env, port)
+    run = start_run(process_group, tmp_path, env, port)
     assert len(_processes_working_in(tmp_path)) >= 4  # run, gunicorn master + workers, celery, beat
 
     os.kill(run.popen.pid, signal.SIGKILL)  # no chance to stop its children itself
