@@ -1,4 +1,4 @@
-"""Shared fixtures: real servers, the fake Wix API, SMTP and ops sinks, the running pipeline."""
+"""Shared fixtures: real servers, a migrated store on both backends, fake Wix, SMTP/ops sinks, pipelines."""
 
 import importlib.util
 
@@ -6,6 +6,7 @@ pytest_plugins = [
     plugin
     for plugin in (
         "tests.fixtures.servers",
+        "tests.fixtures.store",
         "tests.fixtures.smtp",
         "tests.fixtures.ops_hook",
         "tests.fixtures.fake_wix",

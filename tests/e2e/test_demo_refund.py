@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
 
 import httpx
 
-from tests.fixtures.pipeline import REPO
+from tests.fixtures.cli import run_cli, start_run, user_env
 from tests.fixtures.servers import free_port, wait_until
-
-
-def _cli(cwd, env, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "processor", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_a_paid_cancellation_sent_with_dev_send_is_refunded_once_by_the_running_processor(
     tmp_path, process_group
 ):
     wix_port, port = free_port(), free_port()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("WIX_", "DATABASE_", "CELERY_"))}
-    env = {**base, "PYTHONPATH": str(REPO), "LOG_FORMAT": "json", "PORT": str(port)}
+    env = user_env(PORT=str(port))
     fake = process_group.start(
         [sys.executable, "-m", "processor", "dev", "fake-wix", "--port", str(wix_port)],
         name="fake-wix",
@@ -46,24 +32,15 @@ def test_a_paid_cancellation_sent_with_dev_send_is_refunded_once_by_the_running_
         CALENDAR_POLL_SECONDS="0",
         SWEEP_INTERVAL_SECONDS="1",
     )
-    run = process_group.start(
-        [sys.executable, "-m", "processor", "run"], name="run", env=env, cwd=str(tmp_path)
-    )
-    wait_until(
-        lambda: httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200,
-        timeout=60,
-        interval=0.3,
-        ignore=(httpx.HTTPError,),
-        message=run.output()[-3000:],
-    )
+    run = start_run(process_group, tmp_path, env, port)
 
     sends = [
-        _cli(tmp_path, env, "dev", "send", "wix.bookings.v2.booking_canceled", "--entity-id", booking_id)
+        run_cli(tmp_path, env, "dev", "send", "wix.bookings.v2.booking_canceled", "--entity-id", booking_id)
         for _ in range(2)
     ]
 
     def finished_events() -> list[dict] | None:
-        listed = _cli(tmp_path, env, "events", "list", "--json").stdout.splitlines()
+        listed = run_cli(tmp_path, env, "events", "list", "--json").stdout.splitlines()
         rows = [json.loads(line) for line in listed]
         done = len(rows) == 2 and all(r["status"] in ("succeeded", "skipped", "dead") for r in rows)
         return rows if done else None
@@ -77,6 +54,6 @@ def test_a_paid_cancellation_sent_with_dev_send_is_refunded_once_by_the_running_
     assert "already refunded" in next(r["status_reason"] for r in rows if r["status"] == "skipped")
     assert len(refunds) == 1
     refunded = next(r for r in rows if r["status"] == "succeeded")
-    shown = _cli(tmp_path, env, "events", "show", str(refunded["id"]))
+    shown = run_cli(tmp_path, env, "events", "show", str(refunded["id"]))
     assert "status           succeeded" in shown.stdout
     assert "refund" in (refunded["status_reason"] or "")

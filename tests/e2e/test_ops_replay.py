@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.fixtures.pipeline import REPO
+from tests.fixtures.cli import run_cli
 
 ADMIN = {"Authorization": "Bearer s3cret-admin"}
-
-
-def _cli(pipeline, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**pipeline.env, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "processor", *args],
-        env=env,
-        cwd=pipeline.tmp,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture
@@ -38,7 +24,7 @@ def dead_event(make_pipeline, signed_event):
 def test_events_list_shows_dead_events_as_json_lines(dead_event):
     pipeline, event_id = dead_event
 
-    result = _cli(pipeline, "events", "list", "--status", "dead", "--json")
+    result = run_cli(pipeline.tmp, pipeline.env, "events", "list", "--status", "dead", "--json")
 
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -61,8 +47,8 @@ def test_events_list_shows_dead_events_as_json_lines(dead_event):
 def test_replay_from_the_cli_runs_the_event_again_and_adds_an_attempt(dead_event):
     pipeline, event_id = dead_event
 
-    dry = _cli(pipeline, "events", "replay", "--status", "dead", "--dry-run")
-    result = _cli(pipeline, "events", "replay", str(event_id))
+    dry = run_cli(pipeline.tmp, pipeline.env, "events", "replay", "--status", "dead", "--dry-run")
+    result = run_cli(pipeline.tmp, pipeline.env, "events", "replay", str(event_id))
     event = pipeline.wait_for_status(event_id, "dead")
 
     assert "Would replay 1 event(s)" in dry.stdout

@@ -6,30 +6,13 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
-from tests.fixtures.pipeline import REPO
+from tests.fixtures.cli import run_cli, start_run, user_env
 from tests.fixtures.servers import free_port, wait_until
-
-
-def _env(port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIX_", "DATABASE_", "CELERY_"))}
-    return {**env, "PORT": str(port), "PYTHONPATH": str(REPO), "LOG_FORMAT": "json"}
-
-
-def _cli(cwd, env, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "processor", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def _processes_working_in(folder: Path) -> list[int]:
@@ -46,29 +29,17 @@ def _processes_working_in(folder: Path) -> list[int]:
     return found
 
 
-def _start_run(tmp_path, process_group, env, port):
-    run = process_group.start(
-        [sys.executable, "-m", "processor", "run"], name="run", env=env, cwd=str(tmp_path)
-    )
-    wait_until(
-        lambda: httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200,
-        timeout=60,
-        interval=0.3,
-        ignore=(httpx.HTTPError,),
-        message=f"never ready:\n{run.output()[-3000:]}",
-    )
-    return run
-
-
 def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path, process_group):
     port = free_port()
-    env = _env(port)
-    run = _start_run(tmp_path, process_group, env, port)
+    env = user_env(PORT=str(port))
+    run = start_run(process_group, tmp_path, env, port)
 
-    sent = _cli(tmp_path, env, "dev", "send", "wix.bookings.v2.booking_number_of_participants_updated")
+    sent = run_cli(tmp_path, env, "dev", "send", "wix.bookings.v2.booking_number_of_participants_updated")
     event_id = json.loads(sent.stdout.split(" ", 1)[1].splitlines()[0])["event_id"]
     listed = wait_until(
-        lambda: (r := _cli(tmp_path, env, "events", "list", "--json")).stdout and "ignored" in r.stdout and r,
+        lambda: (
+            (r := run_cli(tmp_path, env, "events", "list", "--json")).stdout and "ignored" in r.stdout and r
+        ),
         timeout=60,
         interval=0.5,
         message="the event never finished",
@@ -91,8 +62,8 @@ def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path
 
 def test_the_roles_stop_when_run_itself_is_killed(tmp_path, process_group):
     port = free_port()
-    env = _env(port)
-    run = _start_run(tmp_path, process_group, env, port)
+    env = user_env(PORT=str(port))
+    run = start_run(process_group, tmp_path, env, port)
     assert len(_processes_working_in(tmp_path)) >= 4  # run, gunicorn master + workers, celery, beat
 
     os.kill(run.popen.pid, signal.SIGKILL)  # no chance to stop its children itself
@@ -112,12 +83,12 @@ def test_the_roles_stop_when_run_itself_is_killed(tmp_path, process_group):
 def test_serve_runs_gunicorn_and_refuses_an_oversized_chunked_body(tmp_path, process_group, wix_keys):
     port = free_port()
     env = {
-        **_env(port),
+        **user_env(PORT=str(port)),
         "WIX_PUBLIC_KEY": wix_keys.public_pem,
         "WEBHOOK_MAX_BYTES": "2048",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
     }
-    assert _cli(tmp_path, env, "db", "upgrade").returncode == 0
+    assert run_cli(tmp_path, env, "db", "upgrade").returncode == 0
     serve = process_group.start(
         [sys.executable, "-m", "processor", "serve", "--port", str(port)],
         env=env,
@@ -139,7 +110,9 @@ def test_serve_runs_gunicorn_and_refuses_an_oversized_chunked_body(tmp_path, pro
 
     chunked = httpx.post(f"{url}/webhooks/wix", content=chunks(), timeout=10)
     declared = httpx.post(f"{url}/webhooks/wix", content=b"y" * 4096, timeout=10)
-    missing_config = _cli(tmp_path, {**env, "WIX_PUBLIC_KEY": "garbage"}, "serve", "--port", str(free_port()))
+    missing_config = run_cli(
+        tmp_path, {**env, "WIX_PUBLIC_KEY": "garbage"}, "serve", "--port", str(free_port())
+    )
 
     assert (chunked.status_code, chunked.json()) == (413, {"error": "payload_too_large"})
     assert declared.status_code == 413

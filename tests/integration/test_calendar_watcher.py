@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,8 +13,7 @@ from processor.devtools.fake_wix_calendars import APPLE_PROVIDER_ID
 from processor.meetings import connection_changes
 from processor.queue import make_celery
 from processor.store import event_queries, sites
-from processor.store.db import make_engine, make_sessions
-from processor.store.migrate import upgrade
+from processor.store.db import Sessions
 from workers.calendar_watcher import watch_calendars
 from workers.wiring import Deps
 
@@ -23,10 +21,8 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def deps(tmp_path: Path, fake_wix: FakeWix) -> Iterator[Deps]:
-    """Deps on a migrated SQLite store, API-key mode aimed at the fake."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    upgrade(engine)
+def deps(tmp_path: Path, fake_wix: FakeWix, sessions: Sessions) -> Deps:
+    """Deps on a fresh store (SQLite and PostgreSQL), API-key mode aimed at the fake."""
     settings = load_settings(
         {
             "WIX_API_KEY": fake_wix.api_key,
@@ -36,8 +32,7 @@ def deps(tmp_path: Path, fake_wix: FakeWix) -> Iterator[Deps]:
         },
         need_public_key=False,
     )
-    yield Deps(settings=settings, sessions=make_sessions(engine), clock=lambda: T0)
-    engine.dispose()
+    return Deps(settings=settings, sessions=sessions, clock=lambda: T0)
 
 
 def _statuses(deps: Deps) -> list[tuple[str | None, str | None]]:

@@ -8,26 +8,10 @@ from datetime import timedelta
 import pytest
 
 from processor.store import inbox
-from processor.store.db import make_engine, make_sessions, utcnow
+from processor.store.db import utcnow
 from processor.store.ledger import Ledger, LedgerBusyError
-from processor.store.migrate import upgrade
 from processor.store.models import EventStatus
 from processor.wix_event import WixEvent
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def sessions(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-        engine = make_engine(url)
-        upgrade(engine)
-    else:
-        url = request.getfixturevalue("fresh_postgres_database")(
-            template=request.getfixturevalue("pg_template")
-        )
-        engine = make_engine(url)
-    yield make_sessions(engine)
-    engine.dispose()
 
 
 def _event(n: int) -> WixEvent:

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from processor.devtools.fake_wix import FakeWix
 from processor.meetings.link_switch import activate_link, deactivate_link
 from processor.meetings.links import links_for_schedule
 from processor.store import paused_links
-from processor.store.db import Sessions, make_engine, make_sessions
-from processor.store.migrate import upgrade
+from processor.store.db import Sessions
 from processor.wix import WixClient, WixConflictError, WixValidationError
 from processor.wix.services import MEETINGS_NAMESPACE
 
 PATCH = r"^/_api/bookings/v2/services/"
 INSTANCE = "a41f2c9e-7b3d-4e6a-8c15-2d9f0b7e6a34"
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[Sessions]:
-    """A migrated SQLite store."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    upgrade(engine)
-    yield make_sessions(engine)
-    engine.dispose()
 
 
 @pytest.fixture

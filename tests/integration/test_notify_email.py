@@ -5,14 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 import structlog
 from icalendar import Calendar
 from structlog.testing import capture_logs
 
-from tests.fixtures.smtp import free_port
+from tests.fixtures.meetings import meeting_details
+from tests.fixtures.servers import free_port
 from workers.notify import email
 from workers.notify.email import (
     Mailer,
@@ -20,21 +20,14 @@ from workers.notify.email import (
     NotifyUnavailableError,
     SmtpTarget,
 )
-from workers.notify.messages import MeetingDetails, booking_canceled_for_host, booking_created_for_host
+from workers.notify.messages import booking_canceled_for_host, booking_created_for_host
 
-MEETING = MeetingDetails(
+MEETING = meeting_details(
     booking_id="bk-42",
     revision=7,
-    service_name="Intro call",
-    start_utc=datetime(2025, 5, 21, 7, 0, tzinfo=UTC),
-    end_utc=datetime(2025, 5, 21, 7, 30, tzinfo=UTC),
     host_name="Hana Höst",
-    host_email="hana@example.com",
     host_time_zone="Europe/Berlin",
     customer_name="Carl <Customer>",
-    customer_email="carl@example.com",
-    customer_phone="+1 555 0100",
-    booking_page_url="https://example.wixsite.com/site/book/intro",
 )
 
 

@@ -7,7 +7,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from processor.config import Settings
-from tests.fixtures.smtp import free_port
+from tests.fixtures.servers import free_port
 from workers.notify import ops
 from workers.notify.ops import OpsAlerts
 

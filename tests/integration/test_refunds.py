@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,9 +10,8 @@ import pytest
 from processor.config import Settings
 from processor.devtools.fake_wix import FakeWix
 from processor.meetings.refunds import refund_booking_once
-from processor.store.db import Sessions, make_engine, make_sessions
+from processor.store.db import Sessions
 from processor.store.ledger import Ledger
-from processor.store.migrate import upgrade
 from processor.wix import WixClient, WixUnavailableError, make_wix_client
 from processor.wix.limiter import RateLimiter
 from tests.fixtures.servers import wait_until
@@ -23,16 +20,8 @@ REFUND_PATH = r"/order-billing/refund-payments$"
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[Sessions]:
-    """A migrated SQLite store for the ledger."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    upgrade(engine)
-    yield make_sessions(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def ledger(sessions: Sessions) -> Ledger:
+    """The ledger on a fresh store: each test runs on SQLite and on PostgreSQL."""
     return Ledger(sessions)
 
 

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from processor.config import load_settings
 from processor.meetings import connection_changes
 from processor.store import connections, event_json, event_queries, sites
-from processor.store.db import Sessions, make_engine, make_sessions
-from processor.store.migrate import upgrade
+from processor.store.db import Sessions
 from processor.store.tokens import StoreTokenCache
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SITE = "site-1"
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[Sessions]:
-    """A migrated SQLite store."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    upgrade(engine)
-    yield make_sessions(engine)
-    engine.dispose()
 
 
 def _connection(status: str = "SYNCED", cid: str = "conn-1", provider: str = "google") -> dict:

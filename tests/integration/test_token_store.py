@@ -7,26 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from processor.store.db import make_engine, make_sessions
-from processor.store.migrate import upgrade
 from processor.store.tokens import StoreTokenCache
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def cache(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-        upgrade(engine)
-    else:
-        engine = make_engine(
-            request.getfixturevalue("fresh_postgres_database")(
-                template=request.getfixturevalue("pg_template")
-            )
-        )
-    yield StoreTokenCache(make_sessions(engine))
-    engine.dispose()
+@pytest.fixture
+def cache(sessions):
+    """The token cache on a fresh store: each test runs on SQLite and on PostgreSQL."""
+    return StoreTokenCache(sessions)
 
 
 def test_a_new_token_replaces_the_old_one(cache):

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from processor.config import load_settings
-from processor.store.db import make_engine, make_sessions
-from processor.store.models import Base, WixToken
+from processor.store.models import WixToken
 from processor.store.tokens import StoreTokenCache
 from processor.wix import MemoryTokenCache, WixNotConfiguredError, WixPermissionError, make_wix_client
 
@@ -122,12 +121,9 @@ def test_app_mode_needs_an_instance_id(wix_app_settings):
 
 
 def test_two_processes_share_one_token_through_the_store(
-    tmp_path, wix_app_settings, fake_wix, fake_wix_public_key_pem
+    store_url, sessions, wix_app_settings, fake_wix, fake_wix_public_key_pem
 ):
-    db_url = f"sqlite:///{tmp_path / 'tokens.sqlite3'}"
-    engine = make_engine(db_url)
-    Base.metadata.create_all(engine)
-    cache = StoreTokenCache(make_sessions(engine))
+    cache = StoreTokenCache(sessions)
     make_wix_client(wix_app_settings, fake_wix.instance_id, cache).services.query()
     env = {
         **os.environ,
@@ -135,7 +131,7 @@ def test_two_processes_share_one_token_through_the_store(
         "WIX_APP_ID": fake_wix.app_id,
         "WIX_APP_SECRET": fake_wix.app_secret,
         "WIX_API_BASE_URL": fake_wix.url,
-        "TOKEN_DB_URL": db_url,
+        "TOKEN_DB_URL": store_url,
         "INSTANCE_ID": fake_wix.instance_id,
     }
 
@@ -146,14 +142,12 @@ def test_two_processes_share_one_token_through_the_store(
     assert child.returncode == 0, child.stderr
     assert fake_wix.tokens_issued == 1
     assert len(fake_wix.requests_to("/services/query")) == 2
-    with make_sessions(engine)() as session:
+    with sessions() as session:
         assert session.scalar(select(WixToken.instance_id)) == fake_wix.instance_id
 
 
-def test_store_cache_drop_forgets_the_token(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 't.sqlite3'}")
-    Base.metadata.create_all(engine)
-    cache = StoreTokenCache(make_sessions(engine))
+def test_store_cache_drop_forgets_the_token(sessions):
+    cache = StoreTokenCache(sessions)
     expires = datetime.now(UTC) + timedelta(hours=4)
 
     cache.put("inst", "tok", expires)

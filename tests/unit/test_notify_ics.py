@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from icalendar import Calendar
 
+from tests.fixtures.meetings import meeting_details
 from workers.notify.details import MeetingDetails
 from workers.notify.ics import meeting_cancellation, meeting_invitation, meeting_update
 
@@ -13,22 +14,9 @@ NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def meeting(**changes: object) -> MeetingDetails:
-    values: dict[str, object] = {
-        "booking_id": "7f0c1d2e-booking",
-        "revision": "3",
-        "service_name": "Intro call",
-        "start_utc": datetime(2025, 5, 21, 7, 0, tzinfo=UTC),
-        "end_utc": datetime(2025, 5, 21, 7, 30, tzinfo=UTC),
-        "host_name": "Hana Host",
-        "host_email": "hana@example.com",
-        "host_time_zone": "Europe/Berlin",
-        "customer_name": "Carl Customer",
-        "customer_email": "carl@example.com",
-        "customer_phone": "+1 555 0100",
-        "booking_page_url": "https://example.wixsite.com/site/book/intro",
-    }
-    values.update(changes)
-    return MeetingDetails(**values)  # type: ignore[arg-type]
+    return meeting_details(
+        **{"booking_id": "7f0c1d2e-booking", "revision": "3", "host_time_zone": "Europe/Berlin", **changes}
+    )
 
 
 def event_of(ics: bytes) -> tuple[Calendar, object]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from icalendar import Calendar
 
+from tests.fixtures.meetings import meeting_details
 from workers.notify.body import format_meeting_time
 from workers.notify.messages import (
     LinkDetails,
@@ -25,22 +26,9 @@ NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def meeting(**changes: object) -> MeetingDetails:
-    values: dict[str, object] = {
-        "booking_id": "bk-1",
-        "revision": 2,
-        "service_name": "Intro call",
-        "start_utc": datetime(2025, 5, 21, 7, 0, tzinfo=UTC),
-        "end_utc": datetime(2025, 5, 21, 7, 30, tzinfo=UTC),
-        "host_name": "Hana Host",
-        "host_email": "hana@example.com",
-        "host_time_zone": "America/New_York",
-        "customer_name": "Carl Customer",
-        "customer_email": "carl@example.com",
-        "customer_phone": "+1 555 0100",
-        "booking_page_url": "https://example.wixsite.com/site/book/intro",
-    }
-    values.update(changes)
-    return MeetingDetails(**values)  # type: ignore[arg-type]
+    return meeting_details(
+        **{"booking_id": "bk-1", "revision": 2, "host_time_zone": "America/New_York", **changes}
+    )
 
 
 LINK = LinkDetails(
