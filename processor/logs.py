@@ -46,7 +46,9 @@ def _drop_below(level: int) -> Any:
     return drop
 
 
-def configure_logging(settings: Settings | None = None, *, level: int = logging.INFO) -> None:
+def configure_logging(
+    settings: Settings | None = None, *, level: int = logging.INFO, cache_loggers: bool = False
+) -> None:
     """Route structlog and stdlib logging to stderr through one renderer chosen by LOG_FORMAT.
 
     Our own (structlog) lines are rendered and written directly, without a stdlib LogRecord: on
@@ -70,7 +72,9 @@ def configure_logging(settings: Settings | None = None, *, level: int = logging.
         processors=[_drop_below(level), *shared, renderer],
         logger_factory=structlog.WriteLoggerFactory(file=stream),
         wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET),
-        cache_logger_on_first_use=True,
+        # Long-running roles cache each logger on first use (measurably cheaper per webhook);
+        # short commands do not, so loggers stay reconfigurable (and capturable in tests).
+        cache_logger_on_first_use=cache_loggers,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,

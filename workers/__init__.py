@@ -39,7 +39,7 @@ def _build() -> None:
 
     @setup_logging.connect(weak=False)
     def _configure_logging(**_kwargs: object) -> None:
-        configure_logging(settings)
+        configure_logging(settings, cache_loggers=True)
 
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_kwargs: object) -> None:

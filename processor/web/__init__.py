@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     """Build the web app from settings (read from the environment when not given)."""
     settings = settings or load_settings()
     if configure_logs:
-        configure_logging(settings)
+        configure_logging(settings, cache_loggers=True)
     app = Flask("processor.web")
     # One byte over the limit gets through the stream wrapper, so the view can tell a chunked
     # body that exceeds the limit (Werkzeug truncates those silently) from one that fits.
