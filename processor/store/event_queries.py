@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from processor.store.models import Attempt, Event, EventStatus
 
 S = EventStatus
+# The event object carries its attempts and notifications: one extra query each per page, not per event.
+_WITH_DETAILS = (selectinload(Event.attempts), selectinload(Event.notifications))
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def page(
     session: Session, where: EventFilter, *, limit: int = 50, before_id: int | None = None
 ) -> tuple[list[Event], int | None]:
     """Newest first; returns the events and the id to continue before (None at the end)."""
-    query = select(Event).where(*where.conditions()).options(selectinload(Event.attempts))
+    query = select(Event).where(*where.conditions()).options(*_WITH_DETAILS)
     if before_id is not None:
         query = query.where(Event.id < before_id)
     rows = list(session.execute(query.order_by(Event.id.desc()).limit(limit + 1)).scalars())
@@ -58,7 +60,7 @@ def matching_ids(session: Session, where: EventFilter, *, limit: int = 100_000) 
 def get(session: Session, event_id: int) -> Event | None:
     """One event with its attempts."""
     return session.execute(
-        select(Event).where(Event.id == event_id).options(selectinload(Event.attempts))
+        select(Event).where(Event.id == event_id).options(*_WITH_DETAILS)
     ).scalar_one_or_none()
 
 
@@ -98,17 +100,3 @@ def newest_sequence_seen(session: Session, entity_id: str, event_types: Sequence
             Event.status.in_([S.SUCCEEDED.value, S.SKIPPED.value]),
         )
     ).scalar_one_or_none()
-
-
-def handled_before(session: Session, entity_id: str, event_type: str) -> bool:
-    """Whether an event of this type for this entity already succeeded."""
-    found = session.execute(
-        select(Event.id)
-        .where(
-            Event.entity_id == entity_id,
-            Event.event_type == event_type,
-            Event.status == S.SUCCEEDED.value,
-        )
-        .limit(1)
-    ).first()
-    return found is not None
