@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -64,6 +65,7 @@ class Fault:
     retry_after: str | None
     delay: float | None
     drop: bool
+    applied: bool = False
 
 
 @dataclass
@@ -154,10 +156,12 @@ class FakeWix(FakeWixSeeding):
         retry_after: str | float | None = None,
         delay: float | None = None,
         drop: bool = False,
+        applied: bool = False,
     ) -> None:
         """The next `times` requests whose path matches the regex fail: status, slow, or dropped.
 
-        `status=None` with `delay` answers normally, late; `drop=True` closes the connection unanswered.
+        `status=None` with `delay` answers normally, late; `drop=True` closes the connection unanswered,
+        before the request does anything, or, with `applied=True`, after it did (the answer is lost).
         """
         fault = Fault(
             re.compile(path_pattern),
@@ -166,6 +170,7 @@ class FakeWix(FakeWixSeeding):
             None if retry_after is None else str(retry_after),
             delay,
             drop,
+            applied,
         )
         with self.lock:
             self._faults.append(fault)
@@ -231,6 +236,9 @@ class FakeWix(FakeWixSeeding):
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.drop:
+            if fault.applied:  # the request takes effect; only its answer is lost
+                with contextlib.suppress(FakeWixError):
+                    self._dispatch(request, body)
             sock = environ.get("werkzeug.socket")
             if sock is not None:
                 sock.shutdown(socket.SHUT_RDWR)
