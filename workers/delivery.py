@@ -22,7 +22,7 @@ from processor.queue import publish_notifications
 from processor.store import notifications
 from processor.store.notifications import Claimed
 from workers.flows.shared import Outbox
-from workers.notify.email import MailSession, NotifyError, NotifyRejectedError
+from workers.notify.email import MailSession, NotifyError, NotifyRejectedError, NotifyUnavailableError
 from workers.notify.ops import OpsAlertError
 from workers.notify.spec import spec_from_json
 from workers.retry_policy import backoff_seconds
@@ -32,7 +32,10 @@ log = structlog.get_logger(__name__)
 
 
 def deliver(deps: Deps, notification_ids: Sequence[int]) -> dict[str, int]:
-    """Send the given notifications that are still pending, over one SMTP connection; count outcomes."""
+    """Send the given notifications that are still pending, over one SMTP connection; count outcomes.
+
+    When the SMTP server is unreachable, the rest of the batch is not tried now (each would wait for
+    its own timeout): it is due again after one backoff, for the sweep."""
     queue = list(notification_ids)
     counts: Counter[str] = Counter()
     with deps.mailer().session() as mail:
@@ -42,10 +45,16 @@ def deliver(deps: Deps, notification_ids: Sequence[int]) -> dict[str, int]:
                 counts["not_claimed"] += 1
                 continue
             with bound_contextvars(notification_id=claimed.id, event_id=claimed.event_id, kind=claimed.kind):
-                outcome, alert_id = _deliver_one(deps, mail, claimed)
+                outcome, alert_id, server_down = _deliver_one(deps, mail, claimed)
             counts[outcome] += 1
             if alert_id is not None:
                 queue.append(alert_id)  # tell ops in this same run
+            if server_down and queue:
+                now = deps.clock()
+                later = now + timedelta(seconds=backoff_seconds(1, deps.settings))
+                notifications.unlease(deps.sessions, queue, now=now, due_at=later)
+                counts["deferred"] += len(queue)
+                break
     return dict(counts)
 
 
@@ -80,24 +89,27 @@ def _lease_and_publish(deps: Deps, *, ids: Sequence[int] | None, celery: Celery 
     return published
 
 
-def _deliver_one(deps: Deps, mail: MailSession, claimed: Claimed) -> tuple[str, int | None]:
-    """Send one claimed notification and mark it; (outcome, id of an ops alert to send now)."""
-    now = deps.clock
+def _deliver_one(deps: Deps, mail: MailSession, claimed: Claimed) -> tuple[str, int | None, bool]:
+    """Send one claimed notification and mark it: (outcome, id of an ops alert to send now, whether
+    the SMTP server itself is unreachable)."""
     try:
         skipped = _send(deps, mail, claimed)
     except NotifyRejectedError as exc:
-        return _failed(deps, claimed, str(exc), final=True)
+        return (*_failed(deps, claimed, str(exc), final=True), False)
+    except NotifyUnavailableError as exc:
+        down = mail.connection is not None and mail.connection.unreachable
+        return (*_failed(deps, claimed, str(exc), final=False), down)
     except (NotifyError, OpsAlertError) as exc:
-        return _failed(deps, claimed, str(exc), final=False)
+        return (*_failed(deps, claimed, str(exc), final=False), False)
     except Exception as exc:  # a bug or the store: this notification's failure, named not dumped
-        return _failed(deps, claimed, f"{type(exc).__name__} while sending", final=False)
+        return (*_failed(deps, claimed, f"{type(exc).__name__} while sending", final=False), False)
     if skipped is not None:
-        notifications.mark_skipped(deps.sessions, claimed, reason=skipped, now=now())
+        notifications.mark_skipped(deps.sessions, claimed, reason=skipped, now=deps.clock())
         log.info("notification.skipped", reason=skipped)
-        return "skipped", None
-    notifications.mark_sent(deps.sessions, claimed, now=now())
+        return "skipped", None, False
+    notifications.mark_sent(deps.sessions, claimed, now=deps.clock())
     log.info("notification.sent", attempts=claimed.attempts)
-    return "sent", None
+    return "sent", None, False
 
 
 def _send(deps: Deps, mail: MailSession, claimed: Claimed) -> str | None:

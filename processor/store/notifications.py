@@ -160,15 +160,16 @@ def lease_due(
         return sorted(leased)
 
 
-def unlease(sessions: Sessions, ids: Sequence[int], *, now: datetime) -> None:
-    """Leased ids the broker did not take: due again now, so the next sweep publishes them."""
+def unlease(sessions: Sessions, ids: Sequence[int], *, now: datetime, due_at: datetime | None = None) -> None:
+    """Leased ids no run will send now (the broker did not take them, or SMTP is down): due again at
+    `due_at` (default now), for the sweep to publish."""
     if not ids:
         return
     with session_scope(sessions) as session:
         session.execute(
             update(Notification)
             .where(Notification.id.in_(list(ids)), Notification.status == N.PENDING.value)
-            .values(next_attempt_at=now)
+            .values(next_attempt_at=due_at or now, updated_at=now)
         )
 
 

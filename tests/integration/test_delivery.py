@@ -11,6 +11,7 @@ from sqlalchemy import select
 from processor.devtools.fake_wix import FakeWix
 from processor.store import notifications
 from processor.store.models import Notification
+from tests.fixtures.servers import free_port
 from workers import delivery
 
 CREATED = "wix.bookings.v2.booking_created"
@@ -40,6 +41,13 @@ def _later(runner: Any, minutes: float) -> None:
     runner.deps.clock = lambda: now + timedelta(minutes=minutes)
 
 
+def notifications_due(runner: Any) -> list[int]:
+    lease = timedelta(minutes=10)
+    return notifications.lease_due(
+        runner.deps.sessions, now=runner.deps.clock(), lease=lease, stale_after=lease
+    )
+
+
 def test_a_temporary_refusal_is_retried_when_due_and_then_sent_once(
     flow_runner, invitation, smtp_sink
 ) -> None:
@@ -66,13 +74,6 @@ def test_a_temporary_refusal_is_retried_when_due_and_then_sent_once(
     assert second == {"sent": 1}
     assert len(smtp_sink.wait_for(1)) == 1
     assert [(n.status, n.attempts) for n in _rows(runner)] == [("sent", 2)]
-
-
-def notifications_due(runner: Any) -> list[int]:
-    lease = timedelta(minutes=10)
-    return notifications.lease_due(
-        runner.deps.sessions, now=runner.deps.clock(), lease=lease, stale_after=lease
-    )
 
 
 def test_after_its_last_attempt_a_notification_fails_and_ops_hears_once(
@@ -155,3 +156,19 @@ def test_a_claim_of_a_dead_worker_is_taken_back_by_the_sweep_and_sent_once(
     assert taken_back == [row.id]
     assert sent == {"sent": 1}
     assert len(smtp_sink.wait_for(1)) == 1
+
+
+def test_an_unreachable_smtp_server_costs_one_attempt_per_batch_not_one_timeout_per_email(
+    flow_runner, fake_wix: FakeWix
+) -> None:
+    runner = flow_runner(SMTP_URL=f"smtp://127.0.0.1:{free_port()}")
+    host = fake_wix.add_staff_member("Dana Host", "dana@example.com")
+    service = fake_wix.add_service("Intro call", staff_member_ids=[host["resourceId"]])
+    events = [_record_invitation(runner, fake_wix.add_booking(service["id"])) for _ in range(3)]
+
+    outcome = runner.deliver(*events)
+
+    assert outcome == {"retry": 1, "deferred": 2}
+    rows = _rows(runner)
+    assert [(n.status, n.attempts) for n in rows] == [("pending", 1), ("pending", 0), ("pending", 0)]
+    assert all(n.next_attempt_at is not None and n.next_attempt_at > runner.deps.clock() for n in rows)

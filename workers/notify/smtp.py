@@ -64,6 +64,7 @@ class SmtpConnection:
         self.timeout = timeout
         self._smtp: smtplib.SMTP | None = None
         self.opened = 0  # connections made so far (one per batch when all goes well)
+        self.unreachable = False  # the last attempt to connect (or log in) failed
 
     def send(self, message: EmailMessage, to: str) -> None:
         """Hand one message to the server for one recipient, or raise a NotifyError."""
@@ -89,6 +90,7 @@ class SmtpConnection:
 
     def _open(self) -> smtplib.SMTP:
         if self._smtp is None:
+            self.unreachable = True
             smtp = _connect(self.target, self.timeout)
             try:
                 if self.target.username:
@@ -98,6 +100,7 @@ class SmtpConnection:
                 raise
             self._smtp = smtp
             self.opened += 1
+            self.unreachable = False
         return self._smtp
 
 
