@@ -58,6 +58,7 @@ class Settings:
     notify_fallback_to: str | None = None
     ops_webhook_url: str | None = field(default=None, repr=False)
     max_attempts: int = 8
+    notify_max_attempts: int = 10
     retry_base_seconds: int = 30
     retry_max_seconds: int = 21600
     stuck_after_seconds: int = 600
@@ -114,6 +115,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         notify_fallback_to=_optional(env, "NOTIFY_FALLBACK_TO"),
         ops_webhook_url=_optional_url(env, "OPS_WEBHOOK_URL"),
         max_attempts=_positive_int(env, "MAX_ATTEMPTS", default=8),
+        notify_max_attempts=_positive_int(env, "NOTIFY_MAX_ATTEMPTS", default=10),
         retry_base_seconds=_positive_int(env, "RETRY_BASE_SECONDS", default=30),
         retry_max_seconds=_positive_int(env, "RETRY_MAX_SECONDS", default=21600),
         stuck_after_seconds=_positive_int(env, "STUCK_AFTER_SECONDS", default=600),

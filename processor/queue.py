@@ -25,6 +25,7 @@ PROCESS_EVENT_TASK = "process_event"
 PROCESS_EVENTS_TASK = "process_events"  # a batch of ids, fanned out by the worker
 SWEEP_TASK = "sweep"
 WATCH_CALENDARS_TASK = "watch_calendars"
+DELIVER_NOTIFICATIONS_TASK = "deliver_notifications"  # ids of stored notifications, sent in one run
 
 # The longest a task may run (hard limit); the Redis visibility timeout and STUCK_AFTER_SECONDS
 # must both exceed it, or a live task's message is redelivered while it still runs.
@@ -85,6 +86,22 @@ def publish(celery: Celery, event_ids: Sequence[int]) -> list[int]:
             else:
                 celery.send_task(PROCESS_EVENTS_TASK, args=[part], retry=False)
         except Exception as exc:  # any broker trouble: the sweep re-sends what stays unqueued
+            log.warning("broker.publish_failed", count=len(part), error=type(exc).__name__)
+            break
+        published.extend(part)
+    return published
+
+
+def publish_notifications(celery: Celery, notification_ids: Sequence[int]) -> list[int]:
+    """Ask a worker to deliver stored notifications (one message per batch, so one SMTP connection
+    serves a batch); return the ids the broker accepted. What it misses, the sweep sends later."""
+    published: list[int] = []
+    ids = list(notification_ids)
+    for start in range(0, len(ids), MESSAGE_BATCH):
+        part = ids[start : start + MESSAGE_BATCH]
+        try:
+            celery.send_task(DELIVER_NOTIFICATIONS_TASK, args=[part], retry=False)
+        except Exception as exc:  # any broker trouble: the notifications stay pending for the sweep
             log.warning("broker.publish_failed", count=len(part), error=type(exc).__name__)
             break
         published.extend(part)

@@ -11,6 +11,7 @@ pytest_plugins = [
         "tests.fixtures.ops_hook",
         "tests.fixtures.fake_wix",
         "tests.fixtures.pipeline",
+        "tests.fixtures.flow_deps",
     )
     if importlib.util.find_spec(plugin) is not None
 ]

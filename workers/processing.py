@@ -11,7 +11,7 @@ from structlog.contextvars import bound_contextvars
 from processor.store import inbox
 from processor.store.models import Event, EventStatus
 from processor.wix_event import WixEvent
-from workers import retry_policy
+from workers import delivery, retry_policy
 from workers.flows.registry import Skipped, flow_for
 from workers.wiring import Deps, bind
 
@@ -60,6 +60,7 @@ def run(event_id: int, deps: Deps) -> str | None:
         )
         if status is EventStatus.DEAD and finished:
             _alert_dead(deps, event_id, event, reason or "")
+        delivery.publish_recorded(deps, event_id)  # the attempt's emails and alerts, sent on their own
         return outcome
 
 

@@ -1,4 +1,5 @@
-"""The sweep: re-send due retries and events stuck in received, queued or processing."""
+"""The sweep: re-send due retries and events stuck in received, queued or processing, and the
+notifications that are due (retries, fresh ones whose message was lost, claims of a dead worker)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from celery import Celery
 
 from processor.queue import publish
 from processor.store import inbox
+from workers import delivery
 from workers.wiring import Deps
 
 log = structlog.get_logger(__name__)
@@ -28,4 +30,5 @@ def sweep(deps: Deps, celery: Celery) -> list[int]:
     if won:
         published = publish(celery, won)
         log.info("sweep.requeued", count=len(won), published=len(published))
+    delivery.requeue_due(deps, celery)
     return won

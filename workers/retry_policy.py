@@ -50,12 +50,13 @@ def decide(
 
 
 def is_permanent(exc: BaseException) -> bool:
-    """Wix validation/permission/not-found/precondition errors, Wix not configured, PermanentFailure."""
+    """Wix validation/permission/not-found/precondition errors, Wix not configured, PermanentFailure.
+
+    Never an email's refusal: flows record notifications, and their delivery fails on its own."""
     from processor.wix.client import WixNotConfiguredError
     from processor.wix.errors import WixRejectedError
-    from workers.notify.email import NotifyRejectedError
 
-    permanent = (PermanentFailure, WixRejectedError, NotifyRejectedError, WixNotConfiguredError)
+    permanent = (PermanentFailure, WixRejectedError, WixNotConfiguredError)
     return isinstance(exc, permanent)
 
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from structlog.contextvars import bound_contextvars
 
-from processor.queue import PROCESS_EVENT_TASK, PROCESS_EVENTS_TASK, SWEEP_TASK, WATCH_CALENDARS_TASK
-from workers import app, calendar_watcher, processing, recovery, wiring
+from processor.queue import (
+    DELIVER_NOTIFICATIONS_TASK,
+    PROCESS_EVENT_TASK,
+    PROCESS_EVENTS_TASK,
+    SWEEP_TASK,
+    WATCH_CALENDARS_TASK,
+)
+from workers import app, calendar_watcher, delivery, processing, recovery, wiring
 
 
 @app.task(name=PROCESS_EVENT_TASK, acks_late=True, ignore_result=True)
@@ -21,6 +27,12 @@ def process_events(event_ids: list[int]) -> int:
     for event_id in event_ids:
         app.send_task(PROCESS_EVENT_TASK, args=[int(event_id)])
     return len(event_ids)
+
+
+@app.task(name=DELIVER_NOTIFICATIONS_TASK, acks_late=True, ignore_result=True)
+def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """Send stored notifications (emails, ops alerts) that are still pending, over one SMTP connection."""
+    return delivery.deliver(wiring.deps(celery=app), [int(i) for i in notification_ids])
 
 
 @app.task(name=SWEEP_TASK, ignore_result=True)

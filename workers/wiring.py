@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from processor.config import Settings
-from processor.queue import publish
+from processor.queue import publish, publish_notifications
 from processor.store.db import Sessions, make_engine, make_sessions, utcnow
 from processor.store.ledger import Ledger
 from processor.store.tokens import StoreTokenCache
 from processor.wix.client import WixClient, make_wix_client
 from processor.wix_event import WixEvent
+from workers.flows.shared import Outbox
 from workers.notify.email import Mailer
 from workers.notify.ops import OpsAlerts
 
@@ -27,8 +28,9 @@ Publisher = Callable[[Sequence[int]], list[int]]
 
 @dataclass
 class Deps:
-    """What flows receive: settings, store sessions, ledger, Wix client per site, mailer, ops, clock,
-    and `publish` (stored event ids to the broker), so flows never import Celery."""
+    """What flows receive: settings, store sessions, ledger, outbox, Wix client per site, clock, and
+    `publish` (stored event ids to the broker), so flows never import Celery. Flows get no mailer and
+    no ops webhook: they record notifications in the outbox, and delivery (workers/delivery.py) sends."""
 
     settings: Settings
     sessions: Sessions
@@ -38,6 +40,8 @@ class Deps:
     _mailer: Mailer | None = field(default=None, repr=False)
     _ops: OpsAlerts | None = field(default=None, repr=False)
     _wix: dict[str | None, WixClient] = field(default_factory=dict, repr=False)
+    # The outbox of the attempt running now, per event: the pipeline publishes what it recorded.
+    _outboxes: dict[int, Outbox] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, celery: Celery | None = None) -> Deps:
@@ -48,6 +52,18 @@ class Deps:
     def ledger(self, event_id: int | None = None) -> Ledger:
         lease = timedelta(seconds=self.settings.stuck_after_seconds)
         return Ledger(self.sessions, event_id=event_id, lease=lease)
+
+    def outbox(self, event_id: int) -> Outbox:
+        """The event's outbox for this attempt (one per event until `take_outbox`)."""
+        if event_id not in self._outboxes:
+            self._outboxes[event_id] = Outbox(
+                self.sessions, event_id, mailer=self.mailer(), ops=self.ops(), clock=self.clock
+            )
+        return self._outboxes[event_id]
+
+    def take_outbox(self, event_id: int) -> Outbox | None:
+        """The attempt's outbox, forgotten here: what it recorded is the attempt's to publish."""
+        return self._outboxes.pop(event_id, None)
 
     def mailer(self) -> Mailer:
         if self._mailer is None:
@@ -73,14 +89,19 @@ class Deps:
             return []
         return publish(self.celery, list(event_ids))
 
+    def publish_notifications(self, notification_ids: Sequence[int]) -> list[int]:
+        """Ask a worker to deliver stored notifications; what the broker misses, the sweep sends."""
+        if not notification_ids or self.celery is None:
+            return []
+        return publish_notifications(self.celery, list(notification_ids))
+
     def resolve(self, name: str, event: WixEvent, event_id: int) -> Any:
         """The collaborator a flow parameter named `name` asks for."""
         providers: dict[str, Callable[[], Any]] = {
             "settings": lambda: self.settings,
             "sessions": lambda: self.sessions,
             "ledger": lambda: self.ledger(event_id),
-            "mailer": self.mailer,
-            "ops": self.ops,
+            "outbox": lambda: self.outbox(event_id),
             "wix": lambda: self.wix(event.instance_id),
             "clock": lambda: self.clock,
             "publish": lambda: self.publish,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import click
 
-from processor.cli.common import UsageError, json_option, site_option
+from processor.cli.common import EXIT_REFUSED, UsageError, json_option, site_option
 from processor.cli.output import Spinner, echo_json, echo_table, to_json
 from processor.cli.site_access import site_access
 from processor.meetings.bookings import cancel as cancel_booking
@@ -144,8 +144,11 @@ def cancel(booking_id: str, refund: bool, as_json: bool, site: str | None) -> No
     """Cancel a booking; --refund refunds what was paid online, exactly once."""
     with site_access(site) as access:
         result = cancel_booking(access.wix, access.ledger, booking_id, refund=refund)
+    failed = result.refund is not None and result.refund.status == "refund_failed"
     if as_json:
         echo_json(to_json(result))
+        if failed:
+            raise SystemExit(EXIT_REFUSED)
         return
     state = "was already canceled" if result.already_canceled else "is canceled"
     click.echo(f"Booking {booking_id} {state}.")
@@ -157,5 +160,8 @@ def cancel(booking_id: str, refund: bool, as_json: bool, site: str | None) -> No
             "nothing_to_refund": "nothing left to refund",
             "not_refundable": "Wix says the payment can't be refunded here: refund it by hand",
             "no_order": "no online payment to refund",
+            "refund_failed": f"our refund {r.refund_id or ''} failed at Wix, no money moved; refund by hand",
         }.get(r.status, r.status)
         click.echo(f"Refund: {text}.")
+    if failed:
+        raise SystemExit(EXIT_REFUSED)

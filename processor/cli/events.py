@@ -1,8 +1,9 @@
-"""`wix-meetings events list|show|replay`: what ops do with stored events."""
+"""`wix-meetings events list|show|replay|replay-notification`: what ops do with stored events."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -25,8 +26,12 @@ def events() -> None:
 
 
 def _session() -> Any:
+    return _sessions()()
+
+
+def _sessions() -> Any:
     settings = settings_from_context()
-    return make_sessions(make_engine(settings.database_url))()
+    return make_sessions(make_engine(settings.database_url))
 
 
 def _filter(status: str | None, event_type: str | None, since: str | None) -> event_queries.EventFilter:
@@ -107,6 +112,15 @@ def show_event(event_id: int, as_json: bool, site: str | None) -> None:
         error = f"  {a['error']}" if a["error"] else ""
         ended = a["finished_at"] or "…"
         click.echo(f"  #{a['number']} {a['started_at']} → {ended} {a['outcome'] or 'running'}{error}")
+    click.echo("notifications:")
+    if not data["notifications"]:
+        click.echo("  (none)")
+    for n in data["notifications"]:
+        error = f"  {n['last_error']}" if n["last_error"] else ""
+        tries = f"{n['attempts']} attempt(s)"
+        click.echo(
+            f"  {n['id']} {n['channel']} {n['kind']} to {n['recipient_role']}: {n['status']}, {tries}{error}"
+        )
 
     click.echo("payload:")
     click.echo(json.dumps(data["payload"], indent=2))
@@ -183,3 +197,36 @@ def _print_dry_run(session: Any, ids: list[int], as_json: bool) -> None:
             click.echo(f"  {row.id}  {row.status:10} {row.event_type}")
     if len(ids) > 50:
         click.echo(f"  … and {len(ids) - 50} more")
+
+
+@events.command("replay-notification")
+@click.argument("notification_ids", nargs=-1, type=int, required=True)
+@json_option
+@site_option
+def replay_notification(notification_ids: tuple[int, ...], as_json: bool, site: str | None) -> None:
+    """Send failed notifications again (ids from `events show`), each with a fresh attempt budget."""
+    settings = settings_from_context()
+    sessions, celery = _sessions(), make_celery(settings)
+    lease = timedelta(seconds=settings.stuck_after_seconds)
+    results = {i: replay.replay_notification(sessions, celery, i, lease=lease) for i in notification_ids}
+    replayed = [i for i, r in results.items() if r is not None and r.replayed]
+    if as_json:
+        echo_json(
+            {
+                "replayed": len(replayed),
+                "skipped": {
+                    str(i): (r.status if r else "not_found") for i, r in results.items() if i not in replayed
+                },
+            }
+        )
+    else:
+        for i, r in results.items():
+            if r is None:
+                click.echo(f"Notification {i}: not found.")
+            elif r.replayed:
+                sent = "sent to a worker" if r.published else "the sweep sends it (broker unavailable)"
+                click.echo(f"Notification {i}: pending again, {sent}.")
+            else:
+                click.echo(f"Notification {i}: not replayed, it is {r.status} (only failed ones are).")
+    if len(replayed) < len(notification_ids):
+        raise SystemExit(EXIT_REFUSED)

@@ -184,9 +184,10 @@ class FakeWix(RequestPipeline, DaySeeding, SiteAccessors):
         retry_after: str | float | None = None,
         delay: float | None = None,
         drop: bool = False,
+        applied: bool = False,
     ) -> None:
         """`FakeSite.fail_next` for the default site (which also answers requests no site claims)."""
-        self.default_site.fail_next(path_pattern, status, times, retry_after, delay, drop)
+        self.default_site.fail_next(path_pattern, status, times, retry_after, delay, drop, applied)
 
     def revoke_tokens(self) -> None:
         """Every token issued for the default site so far answers 401 from now on."""

@@ -28,6 +28,7 @@ class Fault:
     retry_after: str | None
     delay: float | None
     drop: bool
+    applied: bool = False  # with drop: the request takes effect, only its answer is lost
 
 
 @dataclass(frozen=True)

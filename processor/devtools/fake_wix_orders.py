@@ -1,4 +1,5 @@
-"""Fake Wix: eCommerce orders, refundability derived from payments, refunds and transactions."""
+"""Fake Wix: eCommerce orders (a booking alone or in a cart), refundability derived from payments, refunds
+with their transactions' statuses (one may fail later), and List Transactions."""
 
 from __future__ import annotations
 
@@ -20,28 +21,33 @@ from processor.devtools.fake_wix_core import (
 routes = RouteTable()
 
 
-def build_order(state: FakeState, booking: JsonDict, payments: list[Decimal]) -> JsonDict:
-    """An approved order for a booking, paid by one payment per amount."""
-    total = sum(payments, Decimal(0))
+STORES_APP_ID = "215238eb-22a5-4c36-9e7b-e7c08025e04e"
+
+
+def build_order(
+    state: FakeState, booking: JsonDict, payments: list[Decimal], other_items: list[Decimal] | None = None
+) -> JsonDict:
+    """An approved order for a booking (its line costs the payments' sum), paid by one payment per amount.
+
+    `other_items` puts the booking in a cart: one more line per price, paid by the first payment."""
+    line_price = sum(payments, Decimal(0))
+    others = list(other_items or [])
+    total = line_price + sum(others, Decimal(0))
     state.order_numbers += 1
+    lines = [_line(booking["id"], BOOKINGS_APP_ID, line_price, state.currency)]
+    lines += [_line(new_id(), STORES_APP_ID, amount, state.currency) for amount in others]
     order: JsonDict = {
         "id": new_id(),
         "number": str(state.order_numbers),
         "status": "APPROVED",
         "paymentStatus": "PAID",
         "currency": state.currency,
-        "lineItems": [
-            {
-                "id": new_id(),
-                "catalogReference": {"catalogItemId": booking["id"], "appId": BOOKINGS_APP_ID},
-                "quantity": 1,
-                "price": price(total, state.currency),
-                "refundQuantity": 0,
-            }
-        ],
+        "lineItems": lines,
         "priceSummary": {"total": price(total, state.currency)},
         "createdDate": now_iso(),
     }
+    if others and payments:
+        payments = [payments[0] + sum(others, Decimal(0)), *payments[1:]]
     state.orders[order["id"]] = order
     state.payments[order["id"]] = [
         {
@@ -54,6 +60,28 @@ def build_order(state: FakeState, booking: JsonDict, payments: list[Decimal]) ->
         for amount in payments
     ]
     return order
+
+
+def _line(catalog_item_id: str, app_id: str, amount: Decimal, currency: str) -> JsonDict:
+    return {
+        "id": new_id(),
+        "catalogReference": {"catalogItemId": catalog_item_id, "appId": app_id},
+        "quantity": 1,
+        "price": price(amount, currency),
+        "refundQuantity": 0,
+    }
+
+
+def fail_refund(state: FakeState, refund_id: str) -> None:
+    """A refund failing at Wix after it was accepted: its transactions FAILED, the money refundable again."""
+    refund = next(r for r in state.refunds if r["id"] == refund_id)
+    payments = {p["paymentId"]: p for p in state.payments[refund["orderId"]]}
+    for transaction in refund["transactions"]:
+        if transaction["refundStatus"] != "FAILED":
+            transaction["refundStatus"] = "FAILED"
+            payments[transaction["paymentId"]]["refunded"] -= Decimal(transaction["amount"]["amount"])
+    refund["summary"]["refunded"] = price(Decimal(0), state.orders[refund["orderId"]]["currency"])
+    _update_payment_status(state, state.orders[refund["orderId"]])
 
 
 def _order_or_404(state: FakeState, order_id: str) -> JsonDict:
@@ -164,15 +192,19 @@ def _record_refund(
         "createdDate": now_iso(),
     }
     state.refunds.append({**refund, "orderId": order["id"], "request": req.body})
+    _update_payment_status(state, order)
+    return refund
+
+
+def _update_payment_status(state: FakeState, order: JsonDict) -> None:
     payments = state.payments[order["id"]]
     fully = all(p["refunded"] >= p["amount"] for p in payments)
-    order["paymentStatus"] = "FULLY_REFUNDED" if fully else "PARTIALLY_REFUNDED"
-    if fully:
-        for line in order["lineItems"]:
-            booking = state.bookings.get(line["catalogReference"]["catalogItemId"])
-            if booking is not None:
-                booking["paymentStatus"] = "REFUNDED"  # inferred: Wix mirrors the order
-    return refund
+    partly = any(p["refunded"] > 0 for p in payments)
+    order["paymentStatus"] = "FULLY_REFUNDED" if fully else "PARTIALLY_REFUNDED" if partly else "PAID"
+    for line in order["lineItems"]:
+        booking = state.bookings.get(line["catalogReference"]["catalogItemId"])
+        if booking is not None:  # inferred: Wix mirrors the order
+            booking["paymentStatus"] = "REFUNDED" if fully else "PAID"
 
 
 def _transactions(state: FakeState, order: JsonDict) -> JsonDict:

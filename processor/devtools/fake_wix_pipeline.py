@@ -58,6 +58,8 @@ ROUTES_BY_METHOD = {
 REDACTED = "<redacted>"
 CONTROL_PREFIX = "/_fake/"  # control paths: no auth, no latency, no faults, not recorded or counted
 REQUEST_LOG_PATH = "/_fake/requests"  # demos: what the processor sent
+# What _scripted_fault answers for fail_next(drop=True, applied=True): apply the request, then drop.
+LOSE_ANSWER = HttpAnswer(drop=True)
 STATS_PATH = "/_fake/stats"  # harnesses: what reached Wix, per site
 
 
@@ -100,10 +102,14 @@ class RequestPipeline:
             time.sleep(rates.latency)
         kind = None
         try:
-            if (answer := self._scripted_fault(caller.site or self.default_site, path, traffic)) is not None:
-                return answer
-            kind = self.random_faults.draw(request.method, path)
-            if kind is not None:
+            scripted = self._scripted_fault(caller.site or self.default_site, path, traffic)
+            if scripted is LOSE_ANSWER:
+                kind = LOST_ANSWER
+            elif scripted is not None:
+                return scripted
+            else:
+                kind = self.random_faults.draw(request.method, path)
+            if kind is not None and scripted is None:
                 with self.lock:
                     traffic.faults[kind] += 1
             if kind == DROP:
@@ -121,6 +127,7 @@ class RequestPipeline:
         return answer
 
     def _scripted_fault(self, site: FakeSite, path: str, traffic: SiteTraffic) -> HttpAnswer | None:
+        """The scripted answer, None to go on, or LOSE_ANSWER: apply the request, then drop it."""
         fault = site.take_fault(path)
         if fault is None:
             return None
@@ -128,6 +135,8 @@ class RequestPipeline:
             traffic.faults[SCRIPTED] += 1
         if fault.delay:
             time.sleep(fault.delay)
+        if fault.drop and fault.applied:
+            return LOSE_ANSWER
         if fault.drop:
             return HttpAnswer(drop=True)
         if fault.status is None:

@@ -20,7 +20,7 @@ from processor.devtools.fake_wix_core import (
     now_iso,
     to_wix_time,
 )
-from processor.devtools.fake_wix_orders import build_order
+from processor.devtools.fake_wix_orders import build_order, fail_refund
 
 
 class FakeWixSeeding:
@@ -107,8 +107,10 @@ class FakeWixSeeding:
         contact_email: str = "lee@example.com",
         contact_first_name: str = "Lee",
         app_id: str = MEETINGS_APP_ID,
+        other_items: list[str | Decimal] | None = None,
     ) -> JsonDict:
-        """A booking; `paid` (one payment) or `payments` (several) add an approved order."""
+        """A booking; `paid` (one payment) or `payments` (several) add an approved order for it, and
+        `other_items` (prices) put it in a cart with other lines, paid by the first payment."""
         start = start or default_start()
         end = start + timedelta(minutes=duration_minutes)
         with self.lock:
@@ -132,8 +134,14 @@ class FakeWixSeeding:
             booking["selectedPaymentOption"] = "ONLINE" if amounts else "OFFLINE"
             self.state.bookings[booking["id"]] = booking
             if amounts:
-                build_order(self.state, booking, amounts)
+                others = [Decimal(str(a)) for a in other_items or []]
+                build_order(self.state, booking, amounts, others)
             return json_copy(booking)
+
+    def fail_refund(self, refund_id: str) -> None:
+        """The refund fails at Wix after the fact: its transactions FAILED, the money refundable again."""
+        with self.lock:
+            fail_refund(self.state, refund_id)
 
     def add_connection(self, schedule_id: str, **kwargs: Any) -> JsonDict:
         """A host calendar connection (kwargs: provider_id, status, error_reason, email, sync_config)."""

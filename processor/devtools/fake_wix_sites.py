@@ -220,10 +220,12 @@ class FakeSite(DaySeeding, SiteAccessors):
         retry_after: str | float | None = None,
         delay: float | None = None,
         drop: bool = False,
+        applied: bool = False,
     ) -> None:
         """The next `times` requests to this site whose path matches the regex fail: status, slow, or dropped.
 
-        `status=None` with `delay` answers normally, late; `drop=True` closes the connection unanswered.
+        `status=None` with `delay` answers normally, late; `drop=True` closes the connection unanswered,
+        before the request does anything, or, with `applied=True`, after it did (the answer is lost).
         """
         fault = Fault(
             re.compile(path_pattern),
@@ -232,6 +234,7 @@ class FakeSite(DaySeeding, SiteAccessors):
             None if retry_after is None else str(retry_after),
             delay,
             drop,
+            applied,
         )
         with self.lock:
             self._faults.append(fault)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from processor.store.models import Event
+from processor.store.models import Event, Notification
 
 
 def event_to_json(event: Event) -> dict[str, Any]:
@@ -34,6 +34,23 @@ def event_to_json(event: Event) -> dict[str, Any]:
             }
             for a in event.attempts
         ],
+        "notifications": [notification_to_json(n) for n in event.notifications],
+    }
+
+
+def notification_to_json(notification: Notification) -> dict[str, Any]:
+    """One notification as the event object lists it: what and how it went, never an address."""
+    return {
+        "id": notification.id,
+        "channel": notification.channel,
+        "kind": notification.kind,
+        "recipient_role": notification.recipient_role,
+        "status": notification.status,
+        "attempts": notification.attempts,
+        "last_error": notification.last_error,
+        "created_at": _iso(notification.created_at),
+        "next_attempt_at": _iso(notification.next_attempt_at),
+        "sent_at": _iso(notification.sent_at),
     }
 
 

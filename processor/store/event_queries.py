@@ -15,6 +15,8 @@ S = EventStatus
 # A search looks inside payloads (service and connection ids) of the newest events only: exact ids
 # use indexes (id, wix_event_id, entity_id), a payload scan over the whole table would not.
 SEARCH_PAYLOAD_WINDOW = 10_000
+# The event object carries its attempts and notifications: one extra query each per page, not per event.
+_WITH_DETAILS = (selectinload(Event.attempts), selectinload(Event.notifications))
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def page(
     session: Session, where: EventFilter, *, limit: int = 50, before_id: int | None = None
 ) -> tuple[list[Event], int | None]:
     """Newest first; returns the events and the id to continue before (None at the end)."""
-    query = select(Event).where(*where.conditions()).options(selectinload(Event.attempts))
+    query = select(Event).where(*where.conditions()).options(*_WITH_DETAILS)
     if before_id is not None:
         query = query.where(Event.id < before_id)
     rows = list(session.execute(query.order_by(Event.id.desc()).limit(limit + 1)).scalars())
@@ -103,7 +105,7 @@ def matching_ids(session: Session, where: EventFilter, *, limit: int = 100_000) 
 def get(session: Session, event_id: int) -> Event | None:
     """One event with its attempts."""
     return session.execute(
-        select(Event).where(Event.id == event_id).options(selectinload(Event.attempts))
+        select(Event).where(Event.id == event_id).options(*_WITH_DETAILS)
     ).scalar_one_or_none()
 
 

@@ -58,6 +58,14 @@ class Ledger:
             ).scalar_one_or_none()
         return state == "done"
 
+    def entry(self, key: str) -> tuple[str, dict[str, Any] | None] | None:
+        """(state, result) under `key`, or None when nobody took it."""
+        with session_scope(self._sessions) as session:
+            row = session.execute(
+                select(LedgerEntry.state, LedgerEntry.result).where(LedgerEntry.key == key)
+            ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
     def record(self, key: str, result: dict[str, Any] | None = None) -> bool:
         """Mark `key` done without a block (e.g. a state already true at Wix); False if it was."""
         with self.once(key) as first_time:

@@ -1,4 +1,4 @@
-"""The store's tables: events and their attempts, the idempotency ledger, sites and what we watch."""
+"""The store's tables: events, attempts and notifications, the idempotency ledger, sites, what we watch."""
 
 from __future__ import annotations
 
@@ -91,6 +91,7 @@ class Event(Base):
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="event", order_by="Attempt.number", cascade="all, delete-orphan"
     )
+    notifications: Mapped[list[Notification]] = relationship(order_by="Notification.id", viewonly=True)
 
     __table_args__ = (
         Index("ix_events_status_next_attempt", "status", "next_attempt_at"),
@@ -127,6 +128,46 @@ class LedgerEntry(Base):
     finished_at: Mapped[datetime | None]
     event_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     result: Mapped[dict[str, Any] | None]
+
+
+class NotificationStatus(enum.StrEnum):
+    """Where a notification is: pending → sending → sent; failed after its attempts; skipped."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Notification(Base):
+    """One email or ops alert a flow recorded, delivered by its own task with its own retries.
+
+    `key` is its idempotency key (`email:<bookingId>:invitation`, `ops:refund.failed:<event id>`, …).
+    `message` holds what delivery needs (rendered at flow time); it is dropped once sent, so names and
+    addresses do not linger.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | ops
+    kind: Mapped[str] = mapped_column(String(60))
+    recipient_role: Mapped[str] = mapped_column(String(20))  # host | customer | ops
+    status: Mapped[str] = mapped_column(String(20), default=NotificationStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    booking_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    message: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (Index("ix_notifications_status_next_attempt", "status", "next_attempt_at"),)
 
 
 class Site(Base):

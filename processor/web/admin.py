@@ -1,10 +1,12 @@
-"""/admin/api: list, inspect and replay events; bearer-token protected, 404 when no token is set."""
+"""/admin/api: list, inspect and replay events and notifications; bearer-token protected, 404 when no
+token is set."""
 
 from __future__ import annotations
 
 import hmac
+from datetime import timedelta
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 
 from processor import event_filters, replay
@@ -107,3 +109,20 @@ def replay_matching() -> ResponseReturnValue:
         return {"replayed": 0, "would_replay": len(ids), "dry_run": True}, 200
     result = replay.replay(session, current_celery(), ids, force=bool(body.get("force")))
     return {"replayed": len(result.replayed)}, 202
+
+
+@bp.post("/notifications/<int:notification_id>/replay")
+def replay_notification(notification_id: int) -> ResponseReturnValue:
+    """Send a failed notification again (fresh attempt budget): 202, 404, or 409 when it is not failed."""
+    lease = timedelta(seconds=current_settings().stuck_after_seconds)
+    result = replay.replay_notification(
+        current_app.extensions["sessions"], current_celery(), notification_id, lease=lease
+    )
+    if result is None:
+        return {"error": "not_found"}, 404
+    if not result.replayed:
+        return {
+            "error": "not_replayable",
+            "reason": f"notification is {result.status}; only a failed one is sent again",
+        }, 409
+    return {"replayed": 1}, 202

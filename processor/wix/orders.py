@@ -33,6 +33,11 @@ class LineItem:
             price=read_price(raw.get("price")),
         )
 
+    @property
+    def total(self) -> Decimal | None:
+        """What this line cost: price * quantity (None when Wix gave no price)."""
+        return None if self.price is None else self.price * self.quantity
+
 
 @dataclass(frozen=True)
 class Order:
@@ -149,8 +154,45 @@ class Refund:
 
 
 @dataclass(frozen=True)
+class RefundRecord:
+    """One refund as List Transactions shows it now: what it gives back and which lines it names."""
+
+    id: str
+    created_date: str | None
+    statuses: tuple[str, ...]
+    amount: Decimal  # over its transactions that did not fail (pending ones included)
+    line_item_ids: tuple[str, ...]  # empty: the refund names no line
+
+    @classmethod
+    def from_wire(cls, raw: JsonDict) -> RefundRecord:
+        transactions = [t for t in raw.get("transactions") or () if isinstance(t, dict)]
+        items = dig(raw, "details", "items") or ()
+        return cls(
+            id=str(raw.get("id") or ""),
+            created_date=raw.get("createdDate"),
+            statuses=tuple(str(t.get("refundStatus") or "") for t in transactions),
+            amount=sum(
+                (
+                    read_price(t.get("amount")) or Decimal(0)
+                    for t in transactions
+                    if t.get("refundStatus") != "FAILED"
+                ),
+                Decimal(0),
+            ),
+            line_item_ids=tuple(
+                str(i["lineItemId"]) for i in items if isinstance(i, dict) and i.get("lineItemId")
+            ),
+        )
+
+    @property
+    def failed(self) -> bool:
+        """Every transaction of the refund failed: no money went back."""
+        return bool(self.statuses) and all(s == "FAILED" for s in self.statuses)
+
+
+@dataclass(frozen=True)
 class OrderTransactions:
-    """List Transactions: an order's payments and refunds, raw."""
+    """List Transactions: an order's payments and refunds, raw, and its refunds read."""
 
     order_id: str
     payments: tuple[JsonDict, ...]
@@ -159,6 +201,10 @@ class OrderTransactions:
     @classmethod
     def from_wire(cls, raw: JsonDict) -> OrderTransactions:
         return cls(raw.get("orderId", ""), tuple(raw.get("payments") or ()), tuple(raw.get("refunds") or ()))
+
+    def refund_records(self) -> tuple[RefundRecord, ...]:
+        """Each refund with an id, as RefundRecords."""
+        return tuple(RefundRecord.from_wire(r) for r in self.refunds if isinstance(r, dict) and r.get("id"))
 
 
 class OrdersApi:
@@ -200,6 +246,7 @@ class OrdersApi:
         payment_refunds: list[PaymentRefund],
         *,
         line_item_id: str | None = None,
+        line_quantity: int = 1,
         notify_customer: bool = True,
         custom_message: str | None = None,
         customer_reason: str | None = None,
@@ -214,7 +261,7 @@ class OrdersApi:
             "sideEffects": {"notifications": notifications},
         }
         if line_item_id:
-            body["refundItems"] = {"lineItems": [{"lineItemId": line_item_id, "quantity": 1}]}
+            body["refundItems"] = {"lineItems": [{"lineItemId": line_item_id, "quantity": line_quantity}]}
         if customer_reason:
             body["customerReason"] = customer_reason
         answer = self._transport.call("POST", f"{BILLING_PATH}/refund-payments", json=body)

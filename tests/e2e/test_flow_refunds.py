@@ -117,4 +117,5 @@ def test_a_booking_of_another_app_is_skipped_without_wix_writes(
 
     assert (event["status"], event["status_reason"]) == ("skipped", "not a Meetings booking")
     assert [r.path for r in fake_wix.requests] == [f"/bookings/v2/services/{service['id']}"]
+    assert event["notifications"] == []
     assert smtp_sink.messages == []

@@ -100,7 +100,7 @@ def test_server_errors_raise_and_the_retry_refunds_once(
     assert len(fake_wix.refunds) == 1
 
 
-def test_a_timed_out_refund_that_landed_is_never_sent_again(
+def test_a_timed_out_refund_that_landed_is_never_sent_again_and_is_recorded_as_ours(
     fake_wix: FakeWix, wix_settings: Settings, ledger: Ledger
 ) -> None:
     client = make_wix_client(
@@ -115,7 +115,12 @@ def test_a_timed_out_refund_that_landed_is_never_sent_again(
         refund_booking_once(client, ledger, booking_id, reason="canceled")
     wait_until(lambda: len(fake_wix.refunds) == 1, timeout=5, message="the slow refund never landed")
     result = refund_booking_once(client, ledger, booking_id, reason="canceled")
+    again = refund_booking_once(client, ledger, booking_id, reason="canceled")
 
-    assert result.status == "already_refunded"
+    assert result.status == "refunded"
+    assert result.ours is True
     assert result.amount == Decimal("50.00")
+    assert result.refund_id == fake_wix.refunds[0]["id"]
+    assert ledger.is_done(f"refund:{booking_id}")
+    assert (again.status, again.ours, again.refund_id) == ("already_refunded", True, result.refund_id)
     assert len(fake_wix.requests_to(REFUND_PATH, "POST")) == 1

@@ -17,6 +17,7 @@ def test_defaults_are_the_embedded_ones():
     assert settings.celery_broker_url == "sqla+sqlite:///var/broker.sqlite3"
     assert settings.wix_api_base_url == "https://www.wixapis.com"
     assert (settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds) == (8, 30, 21600)
+    assert settings.notify_max_attempts == 10
     assert (settings.stuck_after_seconds, settings.sweep_interval_seconds) == (600, 15)
     assert (settings.webhook_max_bytes, settings.jwt_leeway_seconds) == (262144, 60)
     assert settings.refund_policy == "window"
@@ -30,6 +31,7 @@ def test_defaults_are_the_embedded_ones():
     [
         ({"MAX_ATTEMPTS": "zero"}, "MAX_ATTEMPTS"),
         ({"MAX_ATTEMPTS": "0"}, "MAX_ATTEMPTS"),
+        ({"NOTIFY_MAX_ATTEMPTS": "0"}, "NOTIFY_MAX_ATTEMPTS"),
         ({"REFUND_POLICY": "sometimes"}, "REFUND_POLICY"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"CELERY_BROKER_URL": "kafka://x"}, "CELERY_BROKER_URL"),

@@ -33,7 +33,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "composition",
-        ("workers.wiring", "workers.processing", "workers.recovery", "workers.calendar_watcher"),
+        (
+            "workers.wiring",
+            "workers.processing",
+            "workers.recovery",
+            "workers.calendar_watcher",
+            "workers.delivery",
+        ),
     ),
     (
         "edges",

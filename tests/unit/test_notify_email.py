@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import structlog
 from structlog.testing import capture_logs
 
 from processor.config import Settings
 from workers.notify import email
-from workers.notify.email import Attachment, EmailMessageSpec, Mailer, SmtpTarget
+from workers.notify.email import Attachment, EmailMessageSpec, Mailer, NotifyRejectedError, SmtpTarget
+from workers.notify.spec import one_line, spec_from_json, spec_to_json
 
 ICS = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
 
@@ -98,3 +101,59 @@ def test_settings_build_an_enabled_mailer():
 
     assert mailer.enabled
     assert mailer.sender == "m@example.com"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Lee\r\nBcc: mallory@example.com", "Lee Bcc: mallory@example.com"),
+        ("Ana\nMaría", "Ana María"),
+        ("bell\x07 and nul\x00 and esc\x1b", "bell and nul and esc"),
+        ("line\u2028separator\u0085next", "line separator next"),
+        ("  a\ttab  ", "a tab"),
+        ("Zoë 😀 Łukasz", "Zoë 😀 Łukasz"),
+    ],
+)
+def test_a_header_value_loses_line_breaks_and_control_characters(raw, clean):
+    assert one_line(raw) == clean
+
+
+def test_every_header_is_made_safe_whatever_the_builder_passed():
+    mailer = Mailer(None, sender="Meetings\r\nBcc: x@example.com <meetings@example.com>")
+
+    message = mailer.build(
+        spec(
+            subject="New booking:\r\nBcc: mallory@example.com\x00",
+            attachments=(Attachment("meet\r\ning.ics", "text/calendar;\r\n method=REQUEST", ICS),),
+        )
+    )
+
+    assert message["Subject"] == "New booking: Bcc: mallory@example.com"
+    assert message["Bcc"] is None
+    assert "\n" not in str(message["From"])
+    (_, calendar) = message.iter_parts()
+    assert calendar.get_filename() == "meet ing.ics"
+    assert message.as_bytes().count(b"\nBcc:") == 0
+
+
+def test_a_recipient_address_with_a_line_break_is_refused_not_rewritten():
+    mailer = Mailer(None, sender="meetings@example.com")
+
+    with pytest.raises(NotifyRejectedError, match="line breaks"):
+        mailer.build(spec(to="hana@example.com\r\nBcc: mallory@example.com"))
+
+
+def test_a_spec_survives_the_outbox_as_json_with_text_and_binary_attachments():
+    original = spec(
+        attachments=(
+            Attachment("meeting.ics", "text/calendar; method=REQUEST; charset=utf-8", ICS),
+            Attachment("logo.png", "image/png", b"\x89PNG\r\n\x1a\n\xff\x00"),
+        ),
+        use_fallback=False,
+        role="customer",
+    )
+
+    stored = json.loads(json.dumps(spec_to_json(original)))
+
+    assert spec_from_json(stored) == original
+    assert stored["attachments"][0]["content"].startswith("BEGIN:VCALENDAR")

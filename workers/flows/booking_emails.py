@@ -1,34 +1,32 @@
-"""Host emails with .ics for new and moved bookings; stale events (by sequence) send nothing."""
+"""Host emails with .ics for new and moved bookings; stale events (by sequence) send nothing.
+
+One invitation per booking, whichever of `booking_created` and `booking_confirmed` gets there first
+(Wix sends both within milliseconds, and parallel workers run them at once): its outbox key is the
+booking's, so the second records nothing. Updates are once per revision.
+"""
 
 from __future__ import annotations
 
 from processor.store.db import Sessions
-from processor.store.ledger import Ledger
 from processor.wix.client import WixClient
 from processor.wix_event import WixEvent, parse_event_time
-from workers.flows.registry import Outcome, Skipped, Succeeded, handles
+from workers.flows.registry import Outcome, Skipped, handles
 from workers.flows.shared import (
     BOOKING_CONFIRMED,
     BOOKING_CREATED,
     BOOKING_RESCHEDULED,
     BookingContext,
     Clock,
+    Outbox,
     booking_of,
     email_key,
-    handled_before,
     newer_handled,
-    send_once,
+    notice_outcome,
     sequence_of,
 )
-from workers.notify.email import Mailer
 from workers.notify.messages import booking_created_for_host, booking_rescheduled_for_host
 
-
-def email_outcome(result: str, what: str) -> Outcome:
-    """The flow outcome of one notification."""
-    if result == "already_sent":
-        return Skipped(f"{what} already sent")
-    return Succeeded(f"{what} sent" if result == "sent" else f"{what} not sent: email off or no recipient")
+INVITATION = "invitation"  # the key name of a booking's one invitation
 
 
 def prepare(event: WixEvent, wix: WixClient, sessions: Sessions) -> tuple[BookingContext, int] | Skipped:
@@ -52,25 +50,19 @@ def email_new_booking(
     *,
     wix: WixClient,
     sessions: Sessions,
-    ledger: Ledger,
-    mailer: Mailer,
+    outbox: Outbox,
     clock: Clock,
 ) -> Outcome:
-    """Send the host an invitation (.ics REQUEST) for a new booking, once."""
+    """Record the host's invitation (.ics REQUEST) for a new booking, once per booking."""
     prepared = prepare(event, wix, sessions)
     if isinstance(prepared, Skipped):
         return prepared
     context, _ = prepared
-    if event.event_type == BOOKING_CONFIRMED and handled_before(
-        sessions, context.booking.id, BOOKING_CREATED
-    ):
-        return Skipped("invitation already sent for the created booking")
     meeting = context.details()
     if meeting is None:
         return Skipped("booking has no readable start and end")
     spec = booking_created_for_host(meeting, now=clock())
-    result = send_once(ledger, mailer, spec, email_key(meeting.booking_id, spec.kind, meeting.revision))
-    return email_outcome(result, "invitation")
+    return notice_outcome(outbox.email(email_key(meeting.booking_id, INVITATION), spec), "invitation")
 
 
 @handles(BOOKING_RESCHEDULED)
@@ -79,11 +71,10 @@ def email_rescheduled_booking(
     *,
     wix: WixClient,
     sessions: Sessions,
-    ledger: Ledger,
-    mailer: Mailer,
+    outbox: Outbox,
     clock: Clock,
 ) -> Outcome:
-    """Send the host an update (same UID, SEQUENCE = revision) for a moved booking, once."""
+    """Record the host's update (same UID, SEQUENCE = revision) for a moved booking, once per revision."""
     prepared = prepare(event, wix, sessions)
     if isinstance(prepared, Skipped):
         return prepared
@@ -98,5 +89,5 @@ def email_rescheduled_booking(
         previous_end_utc=parse_event_time(body.get("previousEndDate")),
         now=clock(),
     )
-    result = send_once(ledger, mailer, spec, email_key(meeting.booking_id, spec.kind, meeting.revision))
-    return email_outcome(result, "update")
+    key = email_key(meeting.booking_id, spec.kind, meeting.revision)
+    return notice_outcome(outbox.email(key, spec), "update")

@@ -20,11 +20,9 @@ from processor.wix.staff import StaffMember
 from processor.wix.wire import dig
 from processor.wix_event import WixEvent
 from workers.flows.registry import Outcome, Skipped, Succeeded, handles
-from workers.flows.shared import Clock, Publish, alert_once, send_once
+from workers.flows.shared import Clock, Outbox, Publish
 from workers.notify.details import LinkDetails
-from workers.notify.email import Mailer
 from workers.notify.messages import link_deactivated_for_host, link_reactivated_for_host
-from workers.notify.ops import OpsAlerts
 
 STAFF_EVENT_TYPES = (
     "wix.bookings.staff.v1.staff_member_connected_to_user",
@@ -41,11 +39,12 @@ def sync_calendar_connection(
     settings: Settings,
     sessions: Sessions,
     ledger: Ledger,
-    mailer: Mailer,
-    ops: OpsAlerts,
+    outbox: Outbox,
     event_id: int,
 ) -> Outcome:
-    """Broken: pause the host's links. Healthy (new or recovered): import on, resume what we paused."""
+    """Broken: pause the host's links. Healthy (new or recovered): import on, resume what we paused.
+
+    The link changes decide the outcome; the host's emails and the ops alert are recorded after them."""
     connection: dict[str, Any] = event.data.get("connection") or {}
     connection_id, status = connection.get("id"), connection.get("status")
     schedule_id = connection.get("scheduleId")
@@ -70,8 +69,8 @@ def sync_calendar_connection(
             event_id=event_id,
         )
         notify_links(
-            paused, host, paused=True, reason=reason, ledger=ledger, mailer=mailer, ops=ops,
-            event_id=event_id, connection_id=connection_id,
+            paused, host, paused=True, reason=reason, outbox=outbox, event_id=event_id,
+            connection_id=connection_id,
         )  # fmt: skip
         return (
             Succeeded(f"{len(paused)} link(s) deactivated")
@@ -84,10 +83,10 @@ def sync_calendar_connection(
             wix, sessions, ledger, instance_id=event.instance_id, schedule_id=schedule_id, event_id=event_id
         )
         notify_links(
-            resumed, host, paused=False, reason=f"calendar {status}", ledger=ledger, mailer=mailer,
-            ops=ops, event_id=event_id, connection_id=connection_id,
+            resumed, host, paused=False, reason=f"calendar {status}", outbox=outbox, event_id=event_id,
+            connection_id=connection_id,
         )  # fmt: skip
-        release_links_left_off(left_off, sessions=sessions, ledger=ledger, ops=ops, event_id=event_id)
+        release_links_left_off(left_off, sessions=sessions, outbox=outbox, event_id=event_id)
         detail = "; ".join(
             part
             for part in (
@@ -127,7 +126,7 @@ def check_host_calendar(
 
 
 def release_links_left_off(
-    links: list[Service], *, sessions: Sessions, ledger: Ledger, ops: OpsAlerts, event_id: int
+    links: list[Service], *, sessions: Sessions, outbox: Outbox, event_id: int
 ) -> None:
     """Tell ops, once per event, which paused links stay off, then forget that we paused them.
 
@@ -139,7 +138,7 @@ def release_links_left_off(
         "(`wix-meetings links activate ID` turns one back on)"
     )
     fields = {"service_ids": ",".join(s.id for s in links), "event_id": str(event_id)}
-    alert_once(ledger, ops, f"ops:link_left_off:{event_id}", "link.left_off", text, fields)
+    outbox.alert(f"ops:link_left_off:{event_id}", "link.left_off", text, fields)
     forget_links_left_off(sessions, links)
 
 
@@ -149,13 +148,11 @@ def notify_links(
     *,
     paused: bool,
     reason: str,
-    ledger: Ledger,
-    mailer: Mailer,
-    ops: OpsAlerts,
+    outbox: Outbox,
     event_id: int,
     connection_id: str,
 ) -> None:
-    """One host email per link and one ops alert per event, each once."""
+    """Record one host email per link and one ops alert per event, each once."""
     links = list(links)
     if not links:
         return
@@ -173,7 +170,7 @@ def notify_links(
             if paused
             else link_reactivated_for_host(details)
         )
-        send_once(ledger, mailer, spec, f"email:{service.id}:{kind}:{event_id}")
+        outbox.email(f"email:{service.id}:{kind}:{event_id}", spec)
     verb = "deactivated" if paused else "reactivated"
     fields = {
         "service_ids": ",".join(s.id for s in links),
@@ -181,7 +178,7 @@ def notify_links(
         "event_id": str(event_id),
     }
     text = f"{len(links)} link(s) {verb}: {reason}"
-    alert_once(ledger, ops, f"ops:{kind}:{event_id}", f"link.{verb}", text, fields)
+    outbox.alert(f"ops:{kind}:{event_id}", f"link.{verb}", text, fields)
 
 
 def _ensure_import(wix: WixClient, connection: dict[str, Any]) -> bool:

@@ -1,4 +1,8 @@
-"""A canceled Meetings booking: tell the host (.ics CANCEL), then refund once if the policy agrees."""
+"""A canceled Meetings booking: refund once if the policy agrees, then record the host's and customer's email.
+
+The money decides the event's status; the emails are recorded in the outbox after the refund decision
+and delivered on their own, so an email that cannot be sent never stops or undoes a refund.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +12,27 @@ from processor.meetings.refunds import (
     RefundResult,
     policy_refusal,
     refund_booking_once,
-    refund_key,
 )
 from processor.store.ledger import Ledger
 from processor.wix.client import WixClient
 from processor.wix.errors import WixRejectedError
 from processor.wix_event import WixEvent
-from workers.flows.registry import Outcome, Skipped, Succeeded, handles
-from workers.flows.shared import BOOKING_CANCELED, BookingContext, Clock, booking_of, email_key, send_once
+from workers.flows.registry import Outcome, PermanentFailure, Skipped, Succeeded, handles
+from workers.flows.shared import BOOKING_CANCELED, BookingContext, Clock, Outbox, booking_of, email_key
 from workers.notify.details import MeetingDetails
-from workers.notify.email import Mailer
 from workers.notify.messages import (
     booking_canceled_for_host,
     refund_issued_for_customer,
     refund_issued_for_host,
     refund_skipped_for_host,
 )
-from workers.notify.ops import OpsAlerts
+
+SKIP_REASONS = {
+    "already_refunded": "already refunded",
+    "nothing_to_refund": "nothing to refund",
+    "not_refundable": "not refundable here: needs a manual refund",
+    "no_order": "no eCommerce order for this booking",
+}
 
 
 @handles(BOOKING_CANCELED)
@@ -34,12 +42,11 @@ def refund_canceled_booking(
     wix: WixClient,
     settings: Settings,
     ledger: Ledger,
-    mailer: Mailer,
-    ops: OpsAlerts,
+    outbox: Outbox,
     clock: Clock,
     event_id: int,
 ) -> Outcome:
-    """Cancellation email to the host, then the refund (policy permitting) and its emails."""
+    """The refund (policy permitting), then the host's cancellation email (.ics CANCEL) and refund emails."""
     booking = booking_of(event)
     if booking is None:
         return Skipped("no booking in the event")
@@ -47,66 +54,73 @@ def refund_canceled_booking(
     if not context.is_meetings():
         return Skipped("not a Meetings booking")
     meeting = context.details()
-    if meeting is not None:
-        spec = booking_canceled_for_host(meeting, now=clock())
-        send_once(ledger, mailer, spec, email_key(booking.id, spec.kind, meeting.revision))
+    notices = Notices(outbox, meeting, clock, event_id, booking.id)
     if not booking.is_paid_online:
+        notices.cancellation()
         return Skipped("not paid online")
     refusal = policy_refusal(settings.refund_policy, booking, context.service, event.event_time or clock())
     if refusal is not None:
-        if meeting is not None and settings.refund_policy == "window":
-            spec = refund_skipped_for_host(meeting, reason=refusal)
-            send_once(ledger, mailer, spec, email_key(booking.id, spec.kind, meeting.revision))
+        notices.cancellation()
+        if settings.refund_policy == "window":
+            notices.refund_skipped(refusal)
         return Skipped(refusal)
     try:
         result = refund_booking_once(wix, ledger, booking.id, reason=REFUND_REASON)
     except WixRejectedError as exc:
-        _alert(
-            ops, "refund.failed", f"Refund refused by Wix ({exc.code or exc.status})", booking.id, event_id
-        )
+        notices.cancellation()  # refused is a decision too: the host still learns of the cancellation
+        notices.alert("refund.failed", f"Refund refused by Wix ({exc.code or exc.status})")
         raise
-    return _after_refund(
-        result, booking.id, meeting, ledger=ledger, mailer=mailer, ops=ops, event_id=event_id
-    )
+    notices.cancellation()
+    return _after_refund(result, notices)
 
 
-def _after_refund(
-    result: RefundResult,
-    booking_id: str,
-    meeting: MeetingDetails | None,
-    *,
-    ledger: Ledger,
-    mailer: Mailer,
-    ops: OpsAlerts,
-    event_id: int,
-) -> Outcome:
-    ours = result.status == "refunded" or (
-        result.status == "already_refunded" and ledger.is_done(refund_key(booking_id))
-    )
-    if ours and meeting is not None:  # a retry after a failed email catches up here
-        amount, currency = result.amount, result.currency or ""
-        for spec in (
-            refund_issued_for_customer(meeting, amount=amount, currency=currency),
-            refund_issued_for_host(meeting, amount=amount, currency=currency),
-        ):
-            send_once(ledger, mailer, spec, email_key(meeting.booking_id, spec.kind, meeting.revision))
+def _after_refund(result: RefundResult, notices: Notices) -> Outcome:
+    if result.status == "refunded" or (result.status == "already_refunded" and result.ours):
+        # ours, now or before (a refund that landed while its answer was lost counts): emails once
+        notices.refunded(result)
     if result.status == "refunded":
         return Succeeded(f"refunded {result.amount} {result.currency or ''}".strip())
+    if result.status == "refund_failed":
+        which = f"Our refund {result.refund_id}" if result.refund_id else "Our refund"
+        notices.alert("refund.failed", f"{which} failed at Wix")
+        notices.refund_skipped("the refund failed at Wix; refund it by hand")
+        raise PermanentFailure(f"{which.lower()} failed at Wix: refund it by hand")
     if result.status == "not_refundable":
-        _alert(ops, "refund.not_refundable", "Payment needs a manual refund", booking_id, event_id)
-        if meeting is not None:
-            spec = refund_skipped_for_host(meeting, reason="the payment can only be refunded by hand")
-            send_once(ledger, mailer, spec, email_key(meeting.booking_id, spec.kind, meeting.revision))
-    reasons = {
-        "already_refunded": "already refunded",
-        "nothing_to_refund": "nothing to refund",
-        "not_refundable": "not refundable here: needs a manual refund",
-        "no_order": "no eCommerce order for this booking",
-    }
-    return Skipped(reasons[result.status])
+        notices.alert("refund.not_refundable", "Payment needs a manual refund")
+        notices.refund_skipped("the payment can only be refunded by hand")
+    return Skipped(SKIP_REASONS[result.status])
 
 
-def _alert(ops: OpsAlerts, kind: str, text: str, booking_id: str | None, event_id: int) -> None:
-    ops.alert(
-        kind, f"{text}: booking {booking_id}", {"booking_id": booking_id or "-", "event_id": str(event_id)}
-    )
+class Notices:
+    """The emails and alerts of one cancellation, each under its once-per-booking (or event) key."""
+
+    def __init__(
+        self, outbox: Outbox, meeting: MeetingDetails | None, clock: Clock, event_id: int, booking_id: str
+    ) -> None:
+        self.outbox, self.meeting, self.clock = outbox, meeting, clock
+        self.event_id, self.booking_id = event_id, booking_id
+
+    def cancellation(self) -> None:
+        if self.meeting is not None:
+            spec = booking_canceled_for_host(self.meeting, now=self.clock())
+            self.outbox.email(email_key(self.booking_id, spec.kind), spec)
+
+    def refund_skipped(self, reason: str) -> None:
+        if self.meeting is not None:
+            spec = refund_skipped_for_host(self.meeting, reason=reason)
+            self.outbox.email(email_key(self.booking_id, spec.kind), spec)
+
+    def refunded(self, result: RefundResult) -> None:
+        if self.meeting is None:
+            return
+        amount, currency = result.amount, result.currency or ""
+        for spec in (
+            refund_issued_for_customer(self.meeting, amount=amount, currency=currency),
+            refund_issued_for_host(self.meeting, amount=amount, currency=currency),
+        ):
+            self.outbox.email(email_key(self.booking_id, spec.kind), spec)
+
+    def alert(self, kind: str, text: str) -> None:
+        key = f"ops:{kind.replace('.', '_')}:{self.event_id}"
+        fields = {"booking_id": self.booking_id, "event_id": str(self.event_id)}
+        self.outbox.alert(key, kind, f"{text}: booking {self.booking_id}", fields)

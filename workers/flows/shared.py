@@ -1,23 +1,29 @@
-"""What the flows share: the booking in an event and its context, notifying and alerting once."""
+"""What the flows share: the booking in an event and its context, and the outbox they record notices in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from processor.store import event_queries
+import structlog
+
+from processor.store import event_queries, notifications
 from processor.store.db import Sessions
-from processor.store.ledger import Ledger
+from processor.store.notifications import NewNotification, Recorded
 from processor.wix.bookings import Booking
 from processor.wix.client import WixClient
 from processor.wix.errors import WixNotFoundError
 from processor.wix.services import MEETINGS_APP_ID, Service
 from processor.wix_event import WixEvent, parse_event_time
+from workers.flows.registry import Skipped, Succeeded
 from workers.notify.details import MeetingDetails
-from workers.notify.email import EmailMessageSpec, Mailer
+from workers.notify.email import Mailer
 from workers.notify.ops import OpsAlerts
+from workers.notify.spec import EmailMessageSpec, spec_to_json
+
+log = structlog.get_logger(__name__)
 
 Clock = Callable[[], datetime]
 # Hands stored event ids to the broker (Deps.publish): flows never import Celery.
@@ -49,12 +55,6 @@ def newer_handled(sessions: Sessions, booking_id: str, sequence: int) -> int | N
     with sessions() as session:
         newest = event_queries.newest_sequence_seen(session, booking_id, BOOKING_EVENT_TYPES)
     return newest if newest is not None and newest > sequence else None
-
-
-def handled_before(sessions: Sessions, booking_id: str, event_type: str) -> bool:
-    """Whether an event of this type for this booking already succeeded."""
-    with sessions() as session:
-        return event_queries.handled_before(session, booking_id, event_type)
 
 
 @dataclass
@@ -135,23 +135,65 @@ def _location(slot: dict[str, Any]) -> str | None:
     return location.get("formattedAddress") or location.get("name") or None
 
 
-def email_key(booking_id: str, kind: str, revision: int) -> str:
-    """The ledger key of one notification about one revision of a booking."""
-    return f"email:{booking_id}:{kind}:{revision}"
+def email_key(booking_id: str, name: str, revision: int | None = None) -> str:
+    """The outbox key of one email about a booking: once per booking, or once per revision."""
+    return f"email:{booking_id}:{name}" + ("" if revision is None else f":{revision}")
 
 
-def send_once(ledger: Ledger, mailer: Mailer, spec: EmailMessageSpec, key: str) -> str:
-    """Send `spec` unless the ledger says it was: `sent`, `already_sent` or `not_sent` (email off)."""
-    with ledger.once(key) as first_time:
-        if first_time:
-            return "sent" if mailer.send(spec) else "not_sent"
-    return "already_sent"
+@dataclass
+class Outbox:
+    """Where flows record emails and ops alerts; a delivery task sends them, with its own retries.
+
+    Flows never talk to SMTP or the ops webhook. Each record is one short transaction, insert-or-ignore
+    by key, so what a flow recorded stays recorded when the flow fails afterwards, and a retry, a
+    replay or a concurrent event never records it twice (a `failed` one is re-armed instead).
+    `recorded` lists what this run recorded or re-armed: the pipeline publishes its delivery when the
+    attempt ends, and the sweep sends whatever that message misses.
+    """
+
+    sessions: Sessions
+    event_id: int
+    mailer: Mailer  # asked only whether email is on and who would receive a message
+    ops: OpsAlerts  # asked only whether the webhook is set
+    clock: Clock
+    recorded: list[int] = field(default_factory=list)
+
+    def email(self, key: str, spec: EmailMessageSpec) -> Recorded:
+        """Record `spec` under `key` (`skipped` at once when email is off or nobody can receive it)."""
+        skip = None
+        if not self.mailer.enabled:
+            skip = "email off (SMTP_URL unset)"
+        elif not self.mailer.recipient(spec):
+            skip = "no recipient address"
+        role: Literal["host", "customer"] = "customer" if spec.role == "customer" else "host"
+        return self._record(
+            NewNotification(key, "email", spec.kind, role, spec_to_json(spec), spec.booking_id, skip)
+        )
+
+    def alert(self, key: str, kind: str, text: str, fields: Mapping[str, str]) -> Recorded:
+        """Record one ops alert under `key`; the log line is written now, the webhook post is delivery's.
+
+        Alerts carry ids only (booking, service, connection, event), never names or addresses."""
+        fields = {str(k): str(v) for k, v in fields.items()}
+        skip = None if self.ops.enabled else "OPS_WEBHOOK_URL unset: logged only"
+        booking_id = fields.get("booking_id") if fields.get("booking_id") not in (None, "-") else None
+        message = {"kind": kind, "text": text, "fields": fields}
+        result = self._record(NewNotification(key, "ops", kind, "ops", message, booking_id, skip))
+        if result.outcome != "exists":
+            log.warning("ops.alert", kind=kind, text=text, fields=fields)
+        return result
+
+    def _record(self, new: NewNotification) -> Recorded:
+        result = notifications.record(self.sessions, self.event_id, new, now=self.clock())
+        if result.outcome != "exists" and result.status == "pending":
+            self.recorded.append(result.id)
+        return result
 
 
-def alert_once(
-    ledger: Ledger, ops: OpsAlerts, key: str, kind: str, text: str, fields: dict[str, str]
-) -> None:
-    """One ops alert under a ledger key (an alert never fails the flow: OpsAlerts.alert never raises)."""
-    with ledger.once(key) as first_time:
-        if first_time:
-            ops.alert(kind, text, fields)
+def notice_outcome(result: Recorded, what: str) -> Succeeded | Skipped:
+    """The outcome of a flow whose work is one notice: recorded (or re-armed), or there already."""
+    if result.outcome == "exists":
+        return Skipped(f"{what} already recorded (event {result.event_id})")
+    if result.status == "skipped":
+        return Succeeded(f"{what} not sent: email off or no recipient")
+    return Succeeded(f"{what} recorded for delivery" + (" again" if result.outcome == "rearmed" else ""))

@@ -1,84 +1,37 @@
-"""Email over SMTP: a message spec becomes a MIME message and is sent, or a typed error."""
+"""Email: a message spec becomes a MIME message (headers made safe), sent over SMTP or a typed error."""
 
 from __future__ import annotations
 
-import smtplib
-import ssl
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage, Message
 from email.utils import formatdate, make_msgid
-from typing import NamedTuple
-from urllib.parse import unquote, urlsplit
 
 import structlog
 
 from processor.config import Settings
+from workers.notify.smtp import (
+    SMTP_TIMEOUT_SECONDS,
+    NotifyError,
+    NotifyRejectedError,
+    NotifyUnavailableError,
+    SmtpConnection,
+    SmtpTarget,
+)
+from workers.notify.spec import Attachment, EmailMessageSpec, one_line
+
+__all__ = [
+    "Attachment",
+    "EmailMessageSpec",
+    "MailSession",
+    "Mailer",
+    "NotifyError",
+    "NotifyRejectedError",
+    "NotifyUnavailableError",
+    "SmtpTarget",
+]
 
 log = structlog.get_logger(__name__)
-
-SMTP_TIMEOUT_SECONDS = 10.0
-
-
-class NotifyError(Exception):
-    """A notification could not be sent; messages carry codes, never addresses."""
-
-
-class NotifyUnavailableError(NotifyError):
-    """SMTP unreachable, timed out, 4xx or our credentials refused: retry with backoff."""
-
-
-class NotifyRejectedError(NotifyError):
-    """5xx for this message (recipient, sender or content refused): retrying will not help."""
-
-
-class Attachment(NamedTuple):
-    """One attachment: (filename, content type with parameters, bytes)."""
-
-    filename: str
-    content_type: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class EmailMessageSpec:
-    """What to send. `kind` and `booking_id` are the only things ever logged about it."""
-
-    to: str | None
-    subject: str
-    text: str
-    html: str
-    attachments: tuple[Attachment, ...] = ()
-    kind: str = "notification"
-    booking_id: str | None = None
-    # Host notices may go to NOTIFY_FALLBACK_TO when the host's address is unknown;
-    # a customer's notice must never land in someone else's inbox.
-    use_fallback: bool = True
-
-
-@dataclass(frozen=True)
-class SmtpTarget:
-    """Where and how to connect, parsed from SMTP_URL."""
-
-    host: str
-    port: int
-    implicit_tls: bool
-    username: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def from_url(cls, url: str) -> SmtpTarget:
-        """Parse `smtp://user:pass@host:port` or `smtps://…` (user and pass percent-encoded)."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError("SMTP_URL: expected smtp://user:pass@host:port or smtps://…")
-        implicit_tls = parts.scheme == "smtps"
-        return cls(
-            host=parts.hostname,
-            port=parts.port or (465 if implicit_tls else 25),
-            implicit_tls=implicit_tls,
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-        )
 
 
 class Mailer:
@@ -113,13 +66,23 @@ class Mailer:
         return spec.to or (self.fallback_to if spec.use_fallback else None)
 
     def build(self, spec: EmailMessageSpec) -> EmailMessage:
-        """multipart/alternative text + HTML, wrapped in multipart/mixed when attachments exist."""
+        """multipart/alternative text + HTML, wrapped in multipart/mixed when attachments exist.
+
+        Every header value passes through `one_line`, whatever the builder did, and anything else the
+        email package refuses is this message's NotifyRejectedError, never a crash of the caller.
+        """
+        try:
+            return self._build(spec)
+        except (ValueError, TypeError, LookupError) as exc:
+            raise NotifyRejectedError(f"message cannot be built ({type(exc).__name__})") from None
+
+    def _build(self, spec: EmailMessageSpec) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = self.sender
+        message["From"] = one_line(self.sender)
         to = self.recipient(spec)
         if to:
-            message["To"] = to
-        message["Subject"] = spec.subject
+            message["To"] = _address(to)
+        message["Subject"] = one_line(spec.subject)
         message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = make_msgid(domain=_domain_of(self.sender))
         message.set_content(spec.text)
@@ -130,81 +93,65 @@ class Mailer:
                 attachment.content,
                 maintype=maintype,
                 subtype=subtype,
-                filename=attachment.filename,
+                filename=one_line(attachment.filename),
                 params=params,
             )
         return message
 
+    @contextmanager
+    def session(self) -> Iterator[MailSession]:
+        """Send several messages over one SMTP connection (opened on the first), closed at the end."""
+        connection = (
+            SmtpConnection(self.target, sender=self.sender, timeout=self.timeout) if self.target else None
+        )
+        try:
+            yield MailSession(self, connection)
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def send(self, spec: EmailMessageSpec) -> bool:
+        """Send `spec` on a connection of its own; False when email is off or nobody can receive it."""
+        with self.session() as mail:
+            return mail.send(spec)
+
+
+class MailSession:
+    """Messages sent through one connection; see Mailer.session."""
+
+    def __init__(self, mailer: Mailer, connection: SmtpConnection | None) -> None:
+        self.mailer = mailer
+        self.connection = connection
+
     def send(self, spec: EmailMessageSpec) -> bool:
         """Send `spec`; False when email is off or nobody can receive it, True once accepted."""
         fields = {"kind": spec.kind, "booking_id": spec.booking_id}
-        if self.target is None:
+        if self.connection is None:
             log.info("email.disabled", **fields)
             return False
-        to = self.recipient(spec)
+        to = self.mailer.recipient(spec)
         if not to:
             log.warning("email.no_recipient", **fields)
             return False
         try:
-            self._deliver(self.target, self.build(spec), to)
+            self.connection.send(self.mailer.build(spec), _address(to))
         except NotifyError as exc:
             log.warning("email.failed", error=type(exc).__name__, reason=str(exc), **fields)
             raise
         log.info("email.sent", **fields)
         return True
 
-    def _deliver(self, target: SmtpTarget, message: EmailMessage, to: str) -> None:
-        try:
-            with _connect(target, self.timeout) as smtp:
-                if target.username:
-                    smtp.login(target.username, target.password or "")
-                smtp.send_message(message, from_addr=self.sender, to_addrs=[to])
-        except smtplib.SMTPRecipientsRefused as exc:
-            # The exception text holds the addresses; keep only the codes.
-            codes = sorted({code for code, _ in exc.recipients.values()})
-            raise _by_code(codes[-1] if codes else 550, "recipient refused") from None
-        except smtplib.SMTPAuthenticationError as exc:
-            raise NotifyUnavailableError(f"SMTP login refused ({exc.smtp_code})") from None
-        except (smtplib.SMTPConnectError, smtplib.SMTPHeloError) as exc:
-            # A refused greeting is about the server, not this message: try again later.
-            raise NotifyUnavailableError(f"SMTP greeting refused ({exc.smtp_code})") from None
-        except smtplib.SMTPSenderRefused as exc:
-            raise _by_code(exc.smtp_code, "sender refused") from None
-        except smtplib.SMTPResponseException as exc:
-            raise _by_code(exc.smtp_code, "SMTP error") from None
-        except (smtplib.SMTPException, OSError) as exc:
-            # Connection refused, DNS, TLS, timeout, disconnect, AUTH not offered.
-            raise NotifyUnavailableError(f"SMTP unavailable ({type(exc).__name__})") from None
 
-
-def _connect(target: SmtpTarget, timeout: float) -> smtplib.SMTP:
-    context = ssl.create_default_context()
-    if target.implicit_tls:
-        return smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=context)
-    smtp = smtplib.SMTP(target.host, target.port, timeout=timeout)
-    try:
-        smtp.ehlo()
-        # Never send a password in the clear when the server offers to protect it.
-        if target.username and smtp.has_extn("starttls"):
-            smtp.starttls(context=context)
-            smtp.ehlo()
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
-
-
-def _by_code(code: int, what: str) -> NotifyError:
-    if 400 <= code < 500:
-        return NotifyUnavailableError(f"{what} ({code}, temporary)")
-    if code >= 500:
-        return NotifyRejectedError(f"{what} ({code})")
-    return NotifyUnavailableError(f"{what} ({code}, unexpected)")
+def _address(address: str) -> str:
+    """An address from payload data: one that would need cleaning is refused, never rewritten."""
+    if one_line(address) != address.strip():
+        raise NotifyRejectedError("recipient address holds line breaks or control characters")
+    return address.strip()
 
 
 def _split_content_type(content_type: str) -> tuple[str, str, dict[str, str]]:
     header = Message()
-    header["Content-Type"] = content_type
+    header["Content-Type"] = one_line(content_type)
     params = {
         key: value
         for key, value in header.get_params(failobj=[], header="content-type")[1:]
@@ -214,5 +161,5 @@ def _split_content_type(content_type: str) -> tuple[str, str, dict[str, str]]:
 
 
 def _domain_of(address: str) -> str:
-    domain = address.rpartition("@")[2].strip(" >")
+    domain = one_line(address).rpartition("@")[2].strip(" >")
     return domain or "localhost"

@@ -15,7 +15,6 @@ from workers.notify.body import (
     rows,
 )
 from workers.notify.details import LinkDetails, MeetingDetails, as_utc
-from workers.notify.email import Attachment, EmailMessageSpec
 from workers.notify.ics import (
     ICS_FILENAME,
     ics_content_type,
@@ -23,6 +22,7 @@ from workers.notify.ics import (
     meeting_invitation,
     meeting_update,
 )
+from workers.notify.spec import Attachment, EmailMessageSpec, one_line
 
 __all__ = [
     "LinkDetails",
@@ -109,12 +109,13 @@ def refund_issued_for_customer(
     )
     return EmailMessageSpec(
         to=meeting.customer_email,
-        subject=f"Refund for {meeting.service_name}: {_money(amount, currency)}",
+        subject=one_line(f"Refund for {meeting.service_name}: {_money(amount, currency)}"),
         text=body.text(),
         html=body.html(),
         kind="refund_issued_customer",
         booking_id=meeting.booking_id,
         use_fallback=False,
+        role="customer",
     )
 
 
@@ -202,7 +203,7 @@ def _host_spec(
     attachments = (Attachment(ICS_FILENAME, ics_content_type(method), ics),) if ics else ()
     return EmailMessageSpec(
         to=meeting.host_email,
-        subject=f"{headline}: {meeting.service_name}{who}, {when}",
+        subject=one_line(f"{headline}: {meeting.service_name}{who}, {when}"),
         text=body.text(),
         html=body.html(),
         attachments=attachments,
@@ -213,7 +214,7 @@ def _host_spec(
 
 def _link_spec(link: LinkDetails, kind: str, subject: str, body: Body) -> EmailMessageSpec:
     return EmailMessageSpec(
-        to=link.host_email, subject=subject, text=body.text(), html=body.html(), kind=kind
+        to=link.host_email, subject=one_line(subject), text=body.text(), html=body.html(), kind=kind
     )
 
 

@@ -18,8 +18,18 @@ log = structlog.get_logger(__name__)
 OPS_TIMEOUT_SECONDS = 5.0
 
 
+class OpsAlertError(Exception):
+    """The ops webhook did not take an alert: its HTTP status, or the error's name (never the text)."""
+
+    def __init__(self, reason: str, *, status: int | None = None, error: str | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.error = error
+
+
 class OpsAlerts:
-    """Posts alerts to OPS_WEBHOOK_URL; a failing webhook is logged, never raised (callers need no try)."""
+    """Posts alerts to OPS_WEBHOOK_URL: `post` raises OpsAlertError (the outbox retries it), `alert`
+    logs and never raises (callers need no try)."""
 
     def __init__(
         self,
@@ -37,6 +47,11 @@ class OpsAlerts:
         """Alerts to the settings' webhook (log only when OPS_WEBHOOK_URL is unset)."""
         return cls(settings.ops_webhook_url)
 
+    @property
+    def enabled(self) -> bool:
+        """True when OPS_WEBHOOK_URL is set (else alerts are log lines only)."""
+        return bool(self.webhook_url)
+
     def alert(self, kind: str, text: str, fields: Mapping[str, str] | None = None) -> bool:
         """Log `ops.alert` and post it; True when the webhook accepted it. Fields: ids only."""
         fields = {str(key): str(value) for key, value in (fields or {}).items()}
@@ -44,16 +59,31 @@ class OpsAlerts:
         if not self.webhook_url:
             return False
         try:
+            self.post(kind, text, fields)
+        except OpsAlertError as exc:  # an alert must never fail the flow that raised it
+            if exc.status is not None:
+                log.error("ops.alert_failed", kind=kind, status=exc.status)
+            else:
+                log.error("ops.alert_failed", kind=kind, error=exc.error)
+            return False
+        return True
+
+    def post(self, kind: str, text: str, fields: Mapping[str, str] | None = None) -> None:
+        """Post one alert to the webhook, or raise OpsAlertError (no log line: `alert` or the outbox
+        wrote it when the alert was raised)."""
+        if not self.webhook_url:
+            raise OpsAlertError("OPS_WEBHOOK_URL is not set")
+        fields = {str(key): str(value) for key, value in (fields or {}).items()}
+        try:
             with httpx.Client(timeout=self.timeout, transport=self._transport) as client:
                 response = client.post(self.webhook_url, json=payload(kind, text, fields))
                 response.raise_for_status()
         except httpx.HTTPStatusError as exc:
-            log.error("ops.alert_failed", kind=kind, status=exc.response.status_code)
-            return False
-        except Exception as exc:  # any failure: an alert must never fail the flow that raised it
-            log.error("ops.alert_failed", kind=kind, error=type(exc).__name__)
-            return False
-        return True
+            status = exc.response.status_code
+            raise OpsAlertError(f"ops webhook answered {status}", status=status) from None
+        except Exception as exc:  # any failure is this alert's, typed for the caller
+            name = type(exc).__name__
+            raise OpsAlertError(f"ops webhook unreachable ({name})", error=name) from None
 
 
 def payload(kind: str, text: str, fields: Mapping[str, str]) -> dict[str, object]:

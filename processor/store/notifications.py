@@ -1,0 +1,254 @@
+"""The notification outbox: record an email or ops alert once by key, lease, claim, and mark what came of it.
+
+Flows record; a delivery task claims one notification at a time with a conditional update, sends it
+and marks it. The broker is only a doorbell here too: `lease_due` picks what is due (fresh, retries,
+claims of a dead worker) and the sweep publishes it, so a lost message delays a notification but
+never loses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from processor.store.db import Sessions, session_scope
+from processor.store.models import Notification, NotificationStatus
+
+N = NotificationStatus
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    """What a flow records: `message` is everything delivery needs; `skipped_because` records it done."""
+
+    key: str
+    channel: Literal["email", "ops"]
+    kind: str
+    recipient_role: Literal["host", "customer", "ops"]
+    message: dict[str, Any] | None
+    booking_id: str | None = None
+    skipped_because: str | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The notification under a key after `record`: new, already there, or a failed one re-armed."""
+
+    id: int
+    event_id: int
+    status: str
+    outcome: Literal["recorded", "exists", "rearmed"]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A notification this delivery run alone sends (attempt `attempts`) until it marks the result."""
+
+    id: int
+    event_id: int
+    channel: str
+    kind: str
+    recipient_role: str
+    booking_id: str | None
+    attempts: int
+    message: dict[str, Any] | None
+    claimed_at: datetime
+
+
+def record(
+    sessions: Sessions, event_id: int, new: NewNotification, *, now: datetime, rearm_failed: bool = True
+) -> Recorded:
+    """Insert unless the key exists (one statement); a `failed` one is re-armed with the fresh message."""
+    skipped = new.skipped_because is not None
+    status = (N.SKIPPED if skipped else N.PENDING).value
+    values: dict[str, Any] = {
+        "event_id": event_id,
+        "key": new.key,
+        "channel": new.channel,
+        "kind": new.kind,
+        "recipient_role": new.recipient_role,
+        "status": status,
+        "attempts": 0,
+        "last_error": new.skipped_because,
+        "next_attempt_at": None if skipped else now,
+        "created_at": now,
+        "updated_at": now,
+        "booking_id": new.booking_id,
+        "message": None if skipped else new.message,
+    }
+    with session_scope(sessions) as session:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        new_id = session.execute(
+            insert(Notification)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Notification.id)
+        ).scalar_one_or_none()
+        if new_id is not None:
+            return Recorded(new_id, event_id, status, "recorded")
+        found_id, found_event, found_status = session.execute(
+            select(Notification.id, Notification.event_id, Notification.status).where(
+                Notification.key == new.key
+            )
+        ).one()
+    failed = rearm_failed and found_status == N.FAILED and not skipped
+    if failed and rearm(sessions, found_id, now=now, message=new.message):
+        return Recorded(found_id, found_event, N.PENDING.value, "rearmed")
+    return Recorded(found_id, found_event, found_status, "exists")
+
+
+def rearm(
+    sessions: Sessions, notification_id: int, *, now: datetime, message: dict[str, Any] | None = None
+) -> bool:
+    """`failed` → `pending` with a fresh attempt budget (replay); False when it was not failed."""
+    values: dict[str, Any] = {
+        "status": N.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "claimed_at": None,
+        "updated_at": now,
+    }
+    if message is not None:
+        values["message"] = message
+    with session_scope(sessions) as session:
+        result = session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.status == N.FAILED.value)
+            .values(values)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def lease_due(
+    sessions: Sessions,
+    *,
+    now: datetime,
+    lease: timedelta,
+    stale_after: timedelta,
+    ids: Sequence[int] | None = None,
+    limit: int = 500,
+) -> list[int]:
+    """Ids to publish: due `pending` ones (of `ids`, or any) and, without `ids`, stale `sending` claims.
+
+    Each is pushed `lease` into the future so the next sweep does not publish it again while its
+    message waits; delivery claims any `pending` one it is given. Two sweeps lease disjoint sets.
+    """
+    due = and_(Notification.status == N.PENDING.value, Notification.next_attempt_at <= now)
+    if ids is not None:
+        if not ids:
+            return []
+        chosen = and_(due, Notification.id.in_(list(ids)))
+    else:
+        stale = and_(Notification.status == N.SENDING.value, Notification.claimed_at < now - stale_after)
+        candidates = select(Notification.id).where(or_(due, stale)).order_by(Notification.id).limit(limit)
+        chosen = and_(Notification.id.in_(candidates.scalar_subquery()), or_(due, stale))
+    with session_scope(sessions) as session:
+        leased = session.execute(
+            update(Notification)
+            .where(chosen)
+            .values(status=N.PENDING.value, next_attempt_at=now + lease, updated_at=now)
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
+        return sorted(leased)
+
+
+def unlease(sessions: Sessions, ids: Sequence[int], *, now: datetime, due_at: datetime | None = None) -> None:
+    """Leased ids no run will send now (the broker did not take them, or SMTP is down): due again at
+    `due_at` (default now), for the sweep to publish."""
+    if not ids:
+        return
+    with session_scope(sessions) as session:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(list(ids)), Notification.status == N.PENDING.value)
+            .values(next_attempt_at=due_at or now, updated_at=now)
+        )
+
+
+def claim(sessions: Sessions, notification_id: int, *, now: datetime) -> Claimed | None:
+    """`pending` → `sending`, counting the attempt; None when another run has it or it is finished."""
+    with session_scope(sessions) as session:
+        row = session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.status == N.PENDING.value)
+            .values(
+                status=N.SENDING.value,
+                claimed_at=now,
+                updated_at=now,
+                attempts=Notification.attempts + 1,
+            )
+            .returning(
+                Notification.id,
+                Notification.event_id,
+                Notification.channel,
+                Notification.kind,
+                Notification.recipient_role,
+                Notification.booking_id,
+                Notification.attempts,
+                Notification.message,
+            )
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+    if row is None:
+        return None
+    nid, event_id, channel, kind, role, booking_id, attempts, message = row
+    return Claimed(nid, event_id, channel, kind, role, booking_id, attempts, message, claimed_at=now)
+
+
+def mark_sent(sessions: Sessions, claimed: Claimed, *, now: datetime) -> bool:
+    """Sent: keep the metadata, drop the message (names, addresses, the .ics)."""
+    return _finish(sessions, claimed, now, status=N.SENT, sent_at=now, last_error=None, message=None)
+
+
+def mark_retry(
+    sessions: Sessions, claimed: Claimed, *, error: str, next_attempt_at: datetime, now: datetime
+) -> bool:
+    """This attempt failed; try again at `next_attempt_at` (the sweep publishes it then)."""
+    return _finish(
+        sessions, claimed, now, status=N.PENDING, last_error=error, next_attempt_at=next_attempt_at
+    )
+
+
+def mark_failed(sessions: Sessions, claimed: Claimed, *, error: str, now: datetime) -> bool:
+    """No more attempts; the message stays for a replay."""
+    return _finish(sessions, claimed, now, status=N.FAILED, last_error=error, next_attempt_at=None)
+
+
+def mark_skipped(sessions: Sessions, claimed: Claimed, *, reason: str, now: datetime) -> bool:
+    """Nothing to send after all (email turned off, nobody to receive it); the message goes."""
+    return _finish(sessions, claimed, now, status=N.SKIPPED, last_error=reason, message=None)
+
+
+def _finish(
+    sessions: Sessions, claimed: Claimed, now: datetime, *, status: NotificationStatus, **values: Any
+) -> bool:
+    with session_scope(sessions) as session:
+        result = session.execute(
+            update(Notification)
+            .where(
+                Notification.id == claimed.id,
+                Notification.status == N.SENDING.value,
+                Notification.claimed_at == claimed.claimed_at,
+            )
+            .values(status=status.value, updated_at=now, **values)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def get(session: Session, notification_id: int) -> Notification | None:
+    """One notification."""
+    return session.get(Notification, notification_id)
+
+
+def for_event(session: Session, event_id: int) -> list[Notification]:
+    """The notifications an event recorded, oldest first."""
+    query = select(Notification).where(Notification.event_id == event_id).order_by(Notification.id)
+    return list(session.execute(query).scalars())

@@ -1,0 +1,147 @@
+"""SMTP: where to connect (SMTP_URL), one reusable connection, and SMTP failures as typed errors."""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+SMTP_TIMEOUT_SECONDS = 10.0
+
+
+class NotifyError(Exception):
+    """A notification could not be sent; messages carry codes, never addresses."""
+
+
+class NotifyUnavailableError(NotifyError):
+    """SMTP unreachable, timed out, 4xx or our credentials refused: retry with backoff."""
+
+
+class NotifyRejectedError(NotifyError):
+    """5xx for this message (recipient, sender or content refused), or a message that cannot be built:
+    sending it again as it is will not help."""
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where and how to connect, parsed from SMTP_URL."""
+
+    host: str
+    port: int
+    implicit_tls: bool
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpTarget:
+        """Parse `smtp://user:pass@host:port` or `smtps://…` (user and pass percent-encoded)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("SMTP_URL: expected smtp://user:pass@host:port or smtps://…")
+        implicit_tls = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if implicit_tls else 25),
+            implicit_tls=implicit_tls,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+        )
+
+
+class SmtpConnection:
+    """One SMTP connection, opened on the first message and reused for the next ones.
+
+    After any failure it is closed, so the next message starts on a fresh connection: a refused
+    recipient or a dropped line costs that message only.
+    """
+
+    def __init__(self, target: SmtpTarget, *, sender: str, timeout: float = SMTP_TIMEOUT_SECONDS) -> None:
+        self.target = target
+        self.sender = sender
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+        self.opened = 0  # connections made so far (one per batch when all goes well)
+        self.unreachable = False  # the last attempt to connect (or log in) failed
+
+    def send(self, message: EmailMessage, to: str) -> None:
+        """Hand one message to the server for one recipient, or raise a NotifyError."""
+        try:
+            smtp = self._open()
+            smtp.send_message(message, from_addr=self.sender, to_addrs=[to])
+        except BaseException as exc:
+            self.close()
+            if isinstance(exc, smtplib.SMTPException | OSError):
+                raise _as_notify_error(exc) from None
+            raise
+
+    def close(self) -> None:
+        """Say goodbye if the server still listens; never raises."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            with contextlib.suppress(OSError):
+                smtp.close()
+
+    def _open(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            self.unreachable = True
+            smtp = _connect(self.target, self.timeout)
+            try:
+                if self.target.username:
+                    smtp.login(self.target.username, self.target.password or "")
+            except BaseException:
+                smtp.close()
+                raise
+            self._smtp = smtp
+            self.opened += 1
+            self.unreachable = False
+        return self._smtp
+
+
+def _connect(target: SmtpTarget, timeout: float) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    if target.implicit_tls:
+        return smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=context)
+    smtp = smtplib.SMTP(target.host, target.port, timeout=timeout)
+    try:
+        smtp.ehlo()
+        # Never send a password in the clear when the server offers to protect it.
+        if target.username and smtp.has_extn("starttls"):
+            smtp.starttls(context=context)
+            smtp.ehlo()
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _as_notify_error(exc: BaseException) -> NotifyError:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        # The exception text holds the addresses; keep only the codes.
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        return _by_code(codes[-1] if codes else 550, "recipient refused")
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return NotifyUnavailableError(f"SMTP login refused ({exc.smtp_code})")
+    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError):
+        # A refused greeting is about the server, not this message: try again later.
+        return NotifyUnavailableError(f"SMTP greeting refused ({exc.smtp_code})")
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return _by_code(exc.smtp_code, "sender refused")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _by_code(exc.smtp_code, "SMTP error")
+    # Connection refused, DNS, TLS, timeout, disconnect, AUTH not offered.
+    return NotifyUnavailableError(f"SMTP unavailable ({type(exc).__name__})")
+
+
+def _by_code(code: int, what: str) -> NotifyError:
+    if 400 <= code < 500:
+        return NotifyUnavailableError(f"{what} ({code}, temporary)")
+    if code >= 500:
+        return NotifyRejectedError(f"{what} ({code})")
+    return NotifyUnavailableError(f"{what} ({code}, unexpected)")
