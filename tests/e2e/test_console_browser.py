@@ -196,8 +196,8 @@ def test_an_admin_finds_reads_and_replays_events_processed_by_a_real_worker(
     assert "succeeded" in attempts
     assert "Refund 50.00 USD" in effects
     assert fake_wix.refunds[0]["id"] in effects  # Wix's refund id, from the ledger's result
-    assert "Email: refund issued customer" in effects
-    assert "Email: booking canceled" in effects
+    assert "Email: refund issued to the customer" in effects  # notifications, from the outbox
+    assert "Email: booking canceled to the host" in effects
     assert "arrived late" in page.inner_text("#related")
     _snap(page, shots, "event-refund")
     page.screenshot(path=str(shots / "docs-event.png"))  # the viewport only: docs/img/console-event.png

@@ -1,4 +1,4 @@
-"""What an event did, in words: its ledger entries (refunds, emails, link changes, ops alerts)."""
+"""What an event did, in words: ledger entries (refunds, link changes) and notifications (emails, alerts)."""
 
 from __future__ import annotations
 
@@ -55,3 +55,23 @@ def describe(entry: LedgerEntry) -> Effect:
 
 
 _REFUND_FIELDS = (("refund_id", "Wix refund id"), ("order_id", "order"))
+
+
+def describe_notification(notification: dict[str, Any]) -> Effect:
+    """An event object notification (the outbox): an email to a role or an ops alert, with its status."""
+    kind, status = str(notification.get("kind") or ""), str(notification.get("status") or "")
+    at = notification.get("sent_at") or notification.get("created_at")
+    when = datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else None
+    details = [("status", status), ("attempts", str(notification.get("attempts", 0)))]
+    if notification.get("last_error"):
+        details.append(("last error", str(notification["last_error"])))
+    if notification.get("channel") == "ops":
+        title = f"Ops alert: {kind}"
+    else:
+        role = str(notification.get("recipient_role") or "recipient")
+        what = kind.removesuffix(f"_{role}").replace("_", " ")  # refund_issued_host → refund issued
+        title = f"Email: {what} to the {role}"
+    state = "done" if status in ("sent", "skipped") else status
+    return Effect(
+        "ops" if notification.get("channel") == "ops" else "email", title, details, title, state, when
+    )

@@ -12,7 +12,7 @@ from processor.event_filters import SOURCES, STATUSES
 from processor.store import event_effects, event_json, event_queries, sites
 from processor.store.models import Event
 from processor.web.console.blueprint import bp
-from processor.web.console.effects import describe
+from processor.web.console.effects import describe, describe_notification
 from processor.web.console.filters import read_filter
 from processor.web.console.pages import page
 from processor.web.context import current_settings, short_session
@@ -61,6 +61,7 @@ def event(event_id: int) -> ResponseReturnValue:
             abort(404)
         data = event_json.event_to_json(row)
         effects = [describe(e) for e in event_effects.ledger_entries_for_event(session, event_id)]
+        effects += [describe_notification(n) for n in data.get("notifications") or []]
         related = event_queries.related_events(session, row.entity_id) if row.entity_id else []
     return page(
         "event.html",
