@@ -34,9 +34,12 @@ def parse_when(value: str | None, *, now: datetime | None = None) -> datetime | 
 
 
 def make_filter(
-    *, status: str | None, event_type: str | None, since: str | None, until: str | None = None
+    *, status: object, event_type: object, since: object, until: object = None
 ) -> event_queries.EventFilter:
-    """Validate ops' filter words into an EventFilter."""
+    """Validate ops' filter words into an EventFilter; each is a string or absent (a JSON filter may
+    carry anything, e.g. `{"type": ["a"]}`, which the store would refuse with an error, not a 400)."""
+    status, event_type = _text("status", status), _text("type", event_type)
+    since, until = _text("since", since), _text("until", until)
     if status and status not in STATUSES:
         raise BadFilterError(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
     return event_queries.EventFilter(
@@ -45,3 +48,9 @@ def make_filter(
         since=parse_when(since),
         until=parse_when(until),
     )
+
+
+def _text(name: str, value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise BadFilterError(f"{name}: expected a string, got {type(value).__name__}")
