@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -260,11 +261,18 @@ class FakeWix(FakeWixSeeding):
         fake_request = FakeRequest(
             request.method, request.path, request.args.to_dict(flat=False), body, request.host_url.rstrip("/")
         )
+        # Route on the path as sent, then decode each id: `connections/a%2Fb` is the id `a/b`, as
+        # Wix reads it (werkzeug's request.path is already decoded, so `%2F` would split the id).
+        raw_path = (request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or "").split("?", 1)[
+            0
+        ]
+        path = raw_path or request.path
         for route in ROUTES:
-            match = route.pattern.match(request.path)
+            match = route.pattern.match(path)
             if match and route.method == request.method:
+                ids = {name: unquote(value) for name, value in match.groupdict().items()}
                 with self.lock:
-                    return json_response(route.handler(self.state, fake_request, **match.groupdict()))
+                    return json_response(route.handler(self.state, fake_request, **ids))
         raise FakeWixError(404, f"no route {request.method} {request.path}", code="NOT_FOUND")
 
     def _request_log(self) -> list[JsonDict]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from processor.wix.paths import segment
 from processor.wix.transport import WixTransport
-from processor.wix.wire import JsonDict, as_revision, dig
+from processor.wix.wire import JsonDict, as_revision, dig, read_entity, read_list
 
 STAFF_PATH = "/bookings/v1/staff-members"
 RESOURCE_DETAILS = ["RESOURCE_DETAILS"]
@@ -59,12 +60,13 @@ class StaffApi:
             "staffMember": {k: v for k, v in member.items() if v is not None},
             "fields": RESOURCE_DETAILS,
         }
-        return _member(self._transport.call("POST", STAFF_PATH, json=body))
+        return _member(self._transport.call("POST", STAFF_PATH, json=body), "Create Staff Member")
 
     def get(self, staff_member_id: str) -> StaffMember:
         """One staff member with its resource details."""
         params = {"fields": "RESOURCE_DETAILS"}
-        return _member(self._transport.call("GET", f"{STAFF_PATH}/{staff_member_id}", params=params))
+        path = f"{STAFF_PATH}/{segment(staff_member_id, 'staff member id')}"
+        return _member(self._transport.call("GET", path, params=params), "Get Staff Member")
 
     def query(self, query_filter: JsonDict | None = None, *, limit: int = 100) -> list[StaffMember]:
         """Staff members (Wix API assumption #25: list key `staffMembers`; filter client-side)."""
@@ -74,7 +76,7 @@ class StaffApi:
         body = self._transport.call(
             "POST", f"{STAFF_PATH}/query", json={"query": query, "fields": RESOURCE_DETAILS}
         )
-        return [StaffMember.from_wire(m) for m in body.get("staffMembers") or ()]
+        return read_list(body, "staffMembers", StaffMember.from_wire, "Query Staff Members")
 
     def find_by_email(self, email: str) -> StaffMember | None:
         """The staff member with this email (case-insensitive), matched on our side."""
@@ -90,14 +92,15 @@ class StaffApi:
         body: JsonDict = {"fields": RESOURCE_DETAILS}
         if email:
             body["email"] = email
-        path = f"{STAFF_PATH}/{staff_member_id}/connect-staff-member-to-user"
-        return _member(self._transport.call("POST", path, json=body))
+        path = f"{STAFF_PATH}/{segment(staff_member_id, 'staff member id')}/connect-staff-member-to-user"
+        return _member(self._transport.call("POST", path, json=body), "Connect Staff Member to User")
 
     def get_or_create_by_wix_user_id(self, wix_user_id: str) -> StaffMember:
         """The staff member of a Wix user (a contributor), created if missing."""
-        path = f"{STAFF_PATH}/get-or-create/wix-user-id/{wix_user_id}"
-        return _member(self._transport.call("POST", path, json={"fields": RESOURCE_DETAILS}))
+        path = f"{STAFF_PATH}/get-or-create/wix-user-id/{segment(wix_user_id, 'Wix user id')}"
+        answer = self._transport.call("POST", path, json={"fields": RESOURCE_DETAILS})
+        return _member(answer, "Get or Create Staff Member")
 
 
-def _member(body: JsonDict) -> StaffMember:
-    return StaffMember.from_wire(body["staffMember"])
+def _member(body: JsonDict, call: str) -> StaffMember:
+    return read_entity(body, "staffMember", StaffMember.from_wire, call)
