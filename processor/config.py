@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Mapping
@@ -19,6 +20,10 @@ DEFAULT_WIX_API_BASE_URL = "https://www.wixapis.com"
 DEV_KEY_DIR = Path("var") / "dev-keys"
 DEV_PUBLIC_KEY = DEV_KEY_DIR / "public.pem"
 DEV_PRIVATE_KEY = DEV_KEY_DIR / "private.pem"
+# SECRET_KEY unset: a random key made once here and reused, so one machine works out of the box.
+# Several hosts (or containers) must share one SECRET_KEY instead: each would make its own file.
+LOCAL_SECRET_KEY = Path("var") / "secret-key"
+MIN_SECRET_KEY_LENGTH = 32
 
 _PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
 
@@ -66,6 +71,9 @@ class Settings:
     log_format: str = "console"
     web_workers: int = field(default_factory=default_web_workers)
     worker_concurrency: int = 2
+    # Signs what the processor hands out and must recognise later (the calendar OAuth `state`, the
+    # ops console's session cookies); never logged. load_settings() always sets it.
+    secret_key: str = field(default="", repr=False)
 
     @property
     def wix_auth_mode(self) -> str | None:
@@ -120,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         log_format=_one_of(env, "LOG_FORMAT", LOG_FORMATS, default=_default_log_format()),
         web_workers=_positive_int(env, "WEB_WORKERS", default=default_web_workers()),
         worker_concurrency=_positive_int(env, "WORKER_CONCURRENCY", default=2),
+        secret_key=_secret_key(env),
     )
     if settings.retry_max_seconds < settings.retry_base_seconds:
         raise ConfigError(
@@ -184,6 +193,49 @@ def _public_keys(env: Mapping[str, str], *, required: bool) -> tuple[str, ...]:
         if not isinstance(key, RSAPublicKey):
             raise ConfigError(f"WIX_PUBLIC_KEY: PEM block {number} is not an RSA key")
     return blocks
+
+
+def _secret_key(env: Mapping[str, str]) -> str:
+    """SECRET_KEY (at least 32 characters), else the machine's own key in var/secret-key."""
+    value = env.get("SECRET_KEY", "").strip()
+    if value:
+        if len(value) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY: must be at least {MIN_SECRET_KEY_LENGTH} characters, got {len(value)} "
+                "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value
+    try:
+        return local_secret_key(LOCAL_SECRET_KEY)
+    except OSError as exc:
+        raise ConfigError(
+            f"SECRET_KEY: not set, and {LOCAL_SECRET_KEY} cannot be read or made ({exc.strerror}); set it"
+        ) from exc
+
+
+def local_secret_key(path: Path) -> str:
+    """The key in `path`, made once (mode 0600) if missing; processes starting together agree on it.
+
+    The new key is written to a private temporary file and hard-linked into place, which fails
+    when another process got there first: then both read the winner's key.
+    """
+    if not path.is_file():
+        import secrets
+        import tempfile
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_urlsafe(48) + "\n")
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY: {path} holds a key shorter than {MIN_SECRET_KEY_LENGTH} characters")
+    return key
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:

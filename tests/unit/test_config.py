@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+
 import pytest
 
 from processor.config import ConfigError, load_settings
@@ -71,3 +74,49 @@ def test_public_base_url_follows_the_port():
     assert (
         load_settings({"WIX_PUBLIC_KEY": PUBLIC, "PORT": "9000"}).public_base_url == "http://127.0.0.1:9000"
     )
+
+
+def test_a_secret_key_shorter_than_32_characters_stops_start_up_naming_it():
+    with pytest.raises(ConfigError, match="SECRET_KEY: must be at least 32 characters, got 31"):
+        load_settings({"WIX_PUBLIC_KEY": PUBLIC, "SECRET_KEY": "x" * 31})
+
+
+def test_a_given_secret_key_is_used_and_never_shown():
+    settings = load_settings({"WIX_PUBLIC_KEY": PUBLIC, "SECRET_KEY": "k" * 40})
+
+    assert settings.secret_key == "k" * 40
+    assert "k" * 40 not in repr(settings)
+
+
+def test_without_secret_key_one_is_made_once_in_var_and_reused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    first = load_settings({"WIX_PUBLIC_KEY": PUBLIC}).secret_key
+    second = load_settings({"WIX_PUBLIC_KEY": PUBLIC}).secret_key
+
+    key_file = tmp_path / "var" / "secret-key"
+    assert first == second == key_file.read_text().strip()
+    assert len(first) >= 32
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in key_file.parent.iterdir()] == ["secret-key"]  # no temporary left
+
+
+def _key_in(directory: str) -> str:
+    os.chdir(directory)
+    return load_settings({}, need_public_key=False).secret_key
+
+
+def test_processes_starting_together_agree_on_the_made_key(tmp_path):
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        keys = pool.map(_key_in, [str(tmp_path)] * 8)
+
+    assert len(set(keys)) == 1
+    assert keys[0] == (tmp_path / "var" / "secret-key").read_text().strip()
+
+
+def test_an_unwritable_var_directory_names_secret_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "var").write_text("a file where the directory should be")
+
+    with pytest.raises(ConfigError, match="SECRET_KEY: not set, and var/secret-key cannot be"):
+        load_settings({"WIX_PUBLIC_KEY": PUBLIC})
