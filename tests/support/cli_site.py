@@ -17,6 +17,7 @@ from processor.wix import limiter
 from processor.wix.limiter import RateLimiter
 
 PUBLIC_BASE_URL = "https://meetings-processor.example"
+SECRET_KEY = "site-cli-tests-secret-key-0123456789abcdef"
 
 
 @dataclass
@@ -71,5 +72,6 @@ def site_cli(fake_wix: FakeWix, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         "DATABASE_URL": database_url,
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "LOG_FORMAT": "json",
+        "SECRET_KEY": SECRET_KEY,
     }
     return SiteCli(fake_wix, env, database_url)
