@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -150,7 +151,8 @@ def _secret_key(env: Mapping[str, str]) -> str | None:
     value = _optional(env, "SECRET_KEY")
     if value is not None and len(value) < SECRET_KEY_MIN_LENGTH:
         raise ConfigError(
-            f"SECRET_KEY: expected at least {SECRET_KEY_MIN_LENGTH} characters, got {len(value)}"
+            f"SECRET_KEY: expected at least {SECRET_KEY_MIN_LENGTH} characters, got {len(value)} "
+            "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
         )
     return value
 
@@ -158,28 +160,28 @@ def _secret_key(env: Mapping[str, str]) -> str | None:
 def server_secret(settings: Settings, path: Path = SECRET_KEY_FILE) -> str:
     """SECRET_KEY, else a random key made once at `var/secret-key` (mode 0600) and reused after.
 
-    Read only by what signs something (the console's session cookie), so a worker or a CLI command
-    never writes the file. Several web processes starting at once agree: the first to create the
-    file wins (a hard link is atomic) and the others read it.
+    Read only by what signs something (the console's session cookie, the calendar OAuth state), so a
+    worker never writes the file. Several hosts (or containers) must share one SECRET_KEY instead.
+    Several processes starting at once agree: the first to create the file wins (a hard link is
+    atomic) and the others read it.
     """
     if settings.secret_key:
         return settings.secret_key
     try:
-        if not path.exists():
+        if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             draft = path.with_name(f".{path.name}.{os.getpid()}")
             fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as out:
                 out.write(secrets.token_urlsafe(48) + "\n")
             try:
-                os.link(draft, path)  # atomic: a racing process gets FileExistsError and reads ours
+                with contextlib.suppress(FileExistsError):  # a racing process won: read its key
+                    os.link(draft, path)  # atomic
             finally:
                 draft.unlink()
-    except FileExistsError:
-        pass
+        value = path.read_text().strip()
     except OSError as exc:
         raise ConfigError(f"SECRET_KEY: not set, and {path} cannot be created: {exc.strerror}") from exc
-    value = path.read_text().strip()
     if len(value) < SECRET_KEY_MIN_LENGTH:
         raise ConfigError(f"SECRET_KEY: {path} holds fewer than {SECRET_KEY_MIN_LENGTH} characters")
     return value

@@ -38,16 +38,21 @@ def parse_when(value: str | None, *, now: datetime | None = None) -> datetime | 
 
 def make_filter(
     *,
-    status: str | None,
-    event_type: str | None,
-    since: str | None,
-    until: str | None = None,
+    status: object,
+    event_type: object,
+    since: object,
+    until: object = None,
     statuses: Sequence[str] = (),
     instance_id: str | None = None,
     source: str | None = None,
     search: str | None = None,
 ) -> event_queries.EventFilter:
-    """Validate ops' filter words into an EventFilter (`statuses`: several at once, any of them)."""
+    """Validate ops' filter words into an EventFilter (`statuses`: several at once, any of them).
+
+    Each word is a string or absent: a JSON filter may carry anything, e.g. `{"type": ["a"]}`, which
+    the store would refuse with an error, not a 400."""
+    status, event_type = _text("status", status), _text("type", event_type)
+    since, until = _text("since", since), _text("until", until)
     for value in (status, *statuses):
         if value and value not in STATUSES:
             raise BadFilterError(f"unknown status {value!r}; one of: {', '.join(STATUSES)}")
@@ -66,3 +71,9 @@ def make_filter(
         source=source or None,
         search=search,
     )
+
+
+def _text(name: str, value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise BadFilterError(f"{name}: expected a string, got {type(value).__name__}")

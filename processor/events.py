@@ -11,12 +11,14 @@ from typing import Any, TypeGuard
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from jwt.utils import base64url_decode
 
 from processor.wix_event import WixEvent, event_body, parse_event_time
 
 APP_INSTANCE_EVENT_TYPES = frozenset({"AppInstalled", "AppRemoved"})
 _MAX_ID_LENGTH = 200  # the store's column widths (processor/store/models.py)
 _MAX_INSTANCE_ID_LENGTH = 100
+_MAX_HEADER_CHARS = 1024  # Wix's is {"alg":"RS256","typ":"JWT"}, 36 characters encoded
 
 
 class WebhookRejectedError(Exception):
@@ -91,12 +93,8 @@ def _token_text(raw: bytes) -> str:
 
 
 def _verified_claims(token: str, keys: Sequence[RSAPublicKey], leeway: int) -> dict[str, Any]:
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.DecodeError as exc:
-        raise MalformedEventError("body is not a JWT (unreadable header)") from exc
-    if header.get("alg") != "RS256":
-        raise InvalidSignatureError(f"algorithm {str(header.get('alg'))[:20]!r} is not RS256")
+    """PyJWT's verification, with every exception it can raise on a bent token turned into ours."""
+    _checked_header(token)
     last_error = "no key configured"
     for key in keys:
         try:
@@ -118,15 +116,47 @@ def _verified_claims(token: str, keys: Sequence[RSAPublicKey], leeway: int) -> d
             raise InvalidSignatureError("token not yet valid (nbf/iat in the future)") from exc
         except jwt.DecodeError as exc:
             raise MalformedEventError("body is not a JWT (undecodable segments)") from exc
-        except jwt.InvalidTokenError as exc:
+        except jwt.PyJWTError as exc:
             raise InvalidSignatureError(f"invalid token: {type(exc).__name__}") from exc
+        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+            # Past the signature, PyJWT reads the claims with json.loads and int(): claims nested
+            # past the recursion limit, an `nbf` that is a list or an `exp` of 1e400 raise these.
+            raise MalformedEventError(f"claims not as RFC 7519 defines them ({type(exc).__name__})") from exc
     raise InvalidSignatureError(last_error)
 
 
-def strict_json_loads(text: str) -> Any:
+def _checked_header(token: str) -> dict[str, Any]:
+    """The JOSE header (RFC 7515 §4), read and checked by us before PyJWT sees the token.
+
+    PyJWT raises RecursionError for a deeply nested header and a bare InvalidTokenError for a
+    `crit` member or a non-string `kid`; reading the header here gives each a precise answer.
+    """
+    segment = token.partition(".")[0]
+    if len(segment) > _MAX_HEADER_CHARS:
+        raise MalformedEventError(f"JWT header longer than {_MAX_HEADER_CHARS} characters")
+    try:
+        header = strict_json_loads(base64url_decode(segment))
+    except ValueError as exc:  # base64 (binascii.Error), UTF-8, JSON, nesting: all ValueErrors
+        raise MalformedEventError("body is not a JWT (unreadable header)") from exc
+    if not isinstance(header, dict):
+        raise MalformedEventError("body is not a JWT (header is not a JSON object)")
+    if header.get("alg") != "RS256":
+        raise InvalidSignatureError(f"algorithm {str(header.get('alg'))[:20]!r} is not RS256")
+    if "crit" in header:  # RFC 7515 §4.1.11: extensions a recipient does not understand → reject
+        raise InvalidSignatureError("header lists critical extensions ('crit'); none is supported")
+    if not isinstance(header.get("kid", ""), str):
+        raise MalformedEventError("JWT header 'kid' is not a string")
+    return header
+
+
+def strict_json_loads(text: str | bytes) -> Any:
     """json.loads that refuses what JSON itself does not allow but Python reads: NaN, Infinity and
-    numbers too large for a float (1e400 → inf). The store's JSON columns refuse them (PostgreSQL)."""
-    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    numbers too large for a float (1e400 → inf). The store's JSON columns refuse them (PostgreSQL).
+    Every refusal is a ValueError, nesting past the recursion limit included."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def _refuse_constant(name: str) -> Any:
@@ -164,7 +194,8 @@ def _identity(value: Any) -> Any:
 def _lifetime(claims: dict[str, Any]) -> int | None:
     exp, iat = claims.get("exp"), claims.get("iat")
     if isinstance(exp, int | float) and isinstance(iat, int | float):
-        return int(exp - iat)
+        lifetime = exp - iat  # 1e308 - -1e308 is inf: logged as unknown, not an OverflowError
+        return int(lifetime) if math.isfinite(lifetime) else None
     return None
 
 

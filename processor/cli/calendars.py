@@ -9,15 +9,16 @@ import click
 from processor.cli.common import UsageError, json_option, site_option
 from processor.cli.output import echo_json, echo_table, to_json
 from processor.cli.site_access import site_access
+from processor.config import server_secret
 from processor.meetings.calendars import (
     calendar_status,
     connect_credentials,
     connect_oauth,
     list_providers,
     provider_needs_credentials,
-    return_url,
     set_sync,
 )
+from processor.store.db import utcnow
 
 ON_OFF = click.Choice(["on", "off"])
 
@@ -88,17 +89,24 @@ def connect(
             raise UsageError(
                 f"{provider_name} connects with credentials: add --account-email E --password-stdin"
             )
-        instance = access.instance_id if access.settings.wix_auth_mode == "app" else None
-        redirect = return_url(access.settings.public_base_url, instance)
         started = connect_oauth(
-            access.wix, host_email=host_email, provider_name=provider_name, redirect_url=redirect
+            access.wix,
+            host_email=host_email,
+            provider_name=provider_name,
+            instance_id=access.instance_id,
+            public_base_url=access.settings.public_base_url,
+            secret_key=server_secret(access.settings),
+            now=utcnow(),
         )
     if as_json:
         echo_json(to_json(started))
         return
     click.echo(f"Send {host_email} this link to grant {started.provider} calendar access:")
     click.echo(f"  {started.oauth_url}")
-    click.echo(f"They come back to {started.redirect_url}, which confirms the connection.")
+    page = started.redirect_url.split("?", 1)[0]
+    until = started.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    click.echo(f"They come back to {page}, which confirms the connection.")
+    click.echo(f"The link works once, until {until}; run this command again for a new one.")
 
 
 def _read_password(from_stdin: bool) -> str:

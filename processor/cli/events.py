@@ -15,6 +15,8 @@ from processor.queue import make_celery
 from processor.store import event_json, event_queries
 from processor.store.db import make_engine, make_sessions
 
+EVENT_ID = click.IntRange(1, 2**63 - 1)  # the store's ids are signed 64-bit; larger is bad usage (exit 2)
+
 
 def register(cli: click.Group) -> None:
     cli.add_command(events)
@@ -79,7 +81,7 @@ def list_events(
 
 
 @events.command("show")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=EVENT_ID)
 @json_option
 @site_option
 def show_event(event_id: int, as_json: bool, site: str | None) -> None:
@@ -127,7 +129,7 @@ def show_event(event_id: int, as_json: bool, site: str | None) -> None:
 
 
 @events.command("replay")
-@click.argument("event_ids", nargs=-1, type=int)
+@click.argument("event_ids", nargs=-1, type=EVENT_ID)
 @click.option(
     "--status", type=click.Choice(event_filters.STATUSES), help="Replay every event in this status."
 )

@@ -22,6 +22,7 @@ from processor.wix import (
     TokenCache,
     WixClient,
     WixError,
+    WixInvalidIdError,
     WixNotConfiguredError,
     WixPermissionError,
     WixUnavailableError,
@@ -48,7 +49,7 @@ def refusals_as_exit_codes() -> Iterator[None]:
     """Map refusals of an action on a site, Wix's and the store's, to click errors with their exit codes."""
     try:
         yield
-    except (NotFoundError, InvalidInputError, WixNotConfiguredError) as exc:
+    except (NotFoundError, InvalidInputError, WixNotConfiguredError, WixInvalidIdError) as exc:
         raise UsageError(str(exc)) from None
     except MeetingsError as exc:
         raise RefusedError(str(exc)) from None

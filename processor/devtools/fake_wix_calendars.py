@@ -44,12 +44,14 @@ def build_connection(
     error_reason: str | None = None,
     email: str | None = None,
     sync_config: JsonDict | None = None,
+    connection_id: str | None = None,
 ) -> JsonDict:
-    """A stored connection with a long opaque id, like Wix's."""
+    """A stored connection with a long opaque id, like Wix's (or `connection_id`, e.g. one with
+    `/`, `+` and `=` to check that ids travel percent-encoded)."""
     provider = _provider(provider_id)
     raw_id = f"{provider['calendarType']}:{schedule_id}:{secrets.token_hex(16)}"
     connection: JsonDict = {
-        "id": base64.urlsafe_b64encode(raw_id.encode()).decode().rstrip("="),
+        "id": connection_id or base64.urlsafe_b64encode(raw_id.encode()).decode().rstrip("="),
         "providerId": provider_id,
         "scheduleId": schedule_id,
         "userId": None,

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from processor.devtools import (
     fake_wix_bookings,
@@ -169,11 +170,14 @@ class RequestPipeline:
         if caller.refusal is not None or caller.site is None:
             raise caller.refusal or unauthenticated()
         fake_request = FakeRequest(request.method, path, query, body, request.base_url)
+        # Route on the path as sent, then decode each id: an id holding `/`, `?` or `#` arrives
+        # percent-encoded as one segment (processor/wix/paths.py) and must stay one.
         for route in ROUTES_BY_METHOD.get(request.method, ()):
-            match = route.pattern.match(path)
+            match = route.pattern.match(request.raw_path)
             if match:
+                ids = {name: unquote(value) for name, value in match.groupdict().items()}
                 with self.lock:
-                    return json_answer(route.handler(caller.site.state, fake_request, **match.groupdict()))
+                    return json_answer(route.handler(caller.site.state, fake_request, **ids))
         raise FakeWixError(404, f"no route {request.method} {path}", code="NOT_FOUND")
 
     def _consent(self, oauth_state: str) -> HttpAnswer:

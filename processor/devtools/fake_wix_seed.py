@@ -144,7 +144,8 @@ class FakeWixSeeding:
             fail_refund(self.state, refund_id)
 
     def add_connection(self, schedule_id: str, **kwargs: Any) -> JsonDict:
-        """A host calendar connection (kwargs: provider_id, status, error_reason, email, sync_config)."""
+        """A host calendar connection (kwargs: provider_id, status, error_reason, email, sync_config,
+        connection_id)."""
         with self.lock:
             return copy.deepcopy(build_connection(self.state, schedule_id, **kwargs))
 

@@ -9,7 +9,9 @@ from urllib.parse import urlencode
 from processor.meetings.connection_changes import record_connection_seen
 from processor.meetings.errors import NotAllowedError, NotFoundError
 from processor.meetings.hosts import HostCalendar, find_host
+from processor.meetings.oauth_state import OAuthReturnRefusedError, OAuthState, issue_state
 from processor.store.db import Sessions
+from processor.store.ledger import Ledger, LedgerBusyError
 from processor.wix import WixClient, WixNotFoundError
 from processor.wix.calendars import CalendarProvider, sync_config
 from processor.wix.staff import StaffMember
@@ -29,12 +31,13 @@ class Provider:
 
 @dataclass(frozen=True)
 class OAuthStart:
-    """Where to send the host to grant access, and where they come back."""
+    """Where to send the host to grant access, where they come back, and until when that works."""
 
     host_email: str
     provider: str
     oauth_url: str
     redirect_url: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,9 @@ def find_provider(wix: WixClient, name: str) -> CalendarProvider:
     raise NotFoundError(f"no calendar provider {name!r}; this site offers: {known}")
 
 
-def return_url(public_base_url: str, instance_id: str | None) -> str:
-    """The OAuth return page; app mode adds the site's instance id (the page must know the site)."""
-    url = public_base_url.rstrip("/") + RETURN_PATH
-    return f"{url}?{urlencode({'instanceId': instance_id})}" if instance_id else url
+def return_url(public_base_url: str, state: str) -> str:
+    """The OAuth return page with our signed state; Wix appends `&connectionId=…` (or `&error=…`)."""
+    return f"{public_base_url.rstrip('/')}{RETURN_PATH}?{urlencode({'state': state})}"
 
 
 def _schedule_id(host: StaffMember) -> str:
@@ -78,8 +80,20 @@ def _schedule_id(host: StaffMember) -> str:
     return host.events_schedule_id
 
 
-def connect_oauth(wix: WixClient, *, host_email: str, provider_name: str, redirect_url: str) -> OAuthStart:
-    """Start an OAuth connection of the host's calendar; the host opens the URL to grant access."""
+def connect_oauth(
+    wix: WixClient,
+    *,
+    host_email: str,
+    provider_name: str,
+    instance_id: str,
+    public_base_url: str,
+    secret_key: str,
+    now: datetime,
+) -> OAuthStart:
+    """Start an OAuth connection of the host's calendar; the host opens the URL to grant access.
+
+    The return URL carries a state bound to this site and the host's schedule (oauth_state.py).
+    """
     host = find_host(wix, host_email)
     provider = find_provider(wix, provider_name)
     if "OAUTH" not in provider.connect_methods:
@@ -87,8 +101,11 @@ def connect_oauth(wix: WixClient, *, host_email: str, provider_name: str, redire
             f"{provider.name} connects with {', '.join(provider.connect_methods) or 'nothing'}, not OAuth: "
             "use --account-email and --password-stdin"
         )
-    url = wix.calendars.connect_by_oauth(_schedule_id(host), provider.id, redirect_url)
-    return OAuthStart(host_email, provider.name or provider.id, url, redirect_url)
+    schedule_id = _schedule_id(host)
+    token, state = issue_state(secret_key, instance_id=instance_id, schedule_id=schedule_id, now=now)
+    redirect_url = return_url(public_base_url, token)
+    url = wix.calendars.connect_by_oauth(schedule_id, provider.id, redirect_url)
+    return OAuthStart(host_email, provider.name or provider.id, url, redirect_url, state.expires_at)
 
 
 def connect_credentials(
@@ -160,18 +177,37 @@ class ConnectedCalendar:
 
 
 def accept_oauth_return(
-    wix: WixClient, sessions: Sessions, instance_id: str, connection_id: str, now: datetime
+    wix: WixClient, sessions: Sessions, state: OAuthState, connection_id: str, now: datetime
 ) -> ConnectedCalendar:
-    """Read the new connection, record it for the watcher, make sure busy times are imported."""
+    """Read the new connection, record it for the watcher, make sure busy times are imported.
+
+    `state` is verified (read_state) and names an installed site. A state used before is refused
+    before any Wix call; a connection of another schedule than the state's after the one read, with
+    nothing written. The state counts as used once the connection is recorded; if Wix fails first
+    (a 502 page), reloading the page tries again.
+    """
+    ledger = Ledger(sessions)
+    if ledger.is_done(state.ledger_key):
+        raise OAuthReturnRefusedError("used", "this OAuth state was used before")
     try:
         connection = wix.calendars.get_connection(connection_id)
     except WixNotFoundError:
         raise NotFoundError("unknown calendar connection") from None
-    event_id = record_connection_seen(sessions, instance_id, connection.raw, now)
-    turned_on = False
-    if connection.status != "DISCONNECTED" and not connection.import_enabled:
-        connection = wix.calendars.update_sync_config(
-            connection.id, sync_config(import_enabled=True, export_enabled=connection.export_enabled)
+    if connection.schedule_id != state.schedule_id:
+        raise OAuthReturnRefusedError(
+            "foreign", "the connection belongs to another schedule than the state's"
         )
-        turned_on = True
+    try:
+        with ledger.once(state.ledger_key) as first_time:
+            if not first_time:
+                raise OAuthReturnRefusedError("used", "this OAuth state was used meanwhile")
+            event_id = record_connection_seen(sessions, state.instance_id, connection.raw, now)
+            turned_on = False
+            if connection.status != "DISCONNECTED" and not connection.import_enabled:
+                connection = wix.calendars.update_sync_config(
+                    connection.id, sync_config(import_enabled=True, export_enabled=connection.export_enabled)
+                )
+                turned_on = True
+    except LedgerBusyError:
+        raise OAuthReturnRefusedError("used", "this OAuth state is being used by another request") from None
     return ConnectedCalendar(HostCalendar.from_connection(connection), turned_on, event_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import BigInteger, and_, any_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -225,20 +225,33 @@ def mark_for_replay(
     """Set replayable events to `queued` with a fresh attempt budget; succeeded ones only with force."""
     now = now or utcnow()
     allowed = [s.value for s in REPLAYABLE] + ([S.SUCCEEDED.value] if force else [])
-    replayed: list[int] = []
-    for event_id in event_ids:
-        result = session.execute(
-            update(Event)
-            .where(Event.id == event_id, Event.status.in_(allowed))
-            .values(
-                status=S.QUEUED.value,
-                status_reason=None,
-                next_attempt_at=None,
-                updated_at=now,
-                replay_base=Event.attempt_count,
-            )
+    # One statement for the whole chunk (an UPDATE per id through the ORM cost ~2 ms each, so
+    # 100k ids took minutes); no session objects to synchronise, the ids come back from RETURNING.
+    # The rows are found by primary key, never through a status index: after an outage the
+    # planner's statistics still say `dead` is rare, PostgreSQL picks ix_events_status_updated and
+    # reads every dead row for each chunk (1.6 s a chunk of 500 with 100k dead). `status || ''` is
+    # the same value and no index serves it.
+    # On PostgreSQL the ids travel as one array (`id = ANY($1)`): 500 separate parameters made
+    # psycopg's prepared statement plan generically and scan, at three times the cost.
+    status_unindexed = Event.status.concat("")
+    ids = list(event_ids)
+    if session.get_bind().dialect.name == "postgresql":
+        by_id = Event.id == any_(bindparam("replay_ids", ids, type_=postgresql.ARRAY(BigInteger)))
+    else:
+        by_id = Event.id.in_(ids)
+    marked = session.execute(
+        update(Event)
+        .where(by_id, status_unindexed.in_(allowed))
+        .values(
+            status=S.QUEUED.value,
+            status_reason=None,
+            next_attempt_at=None,
+            updated_at=now,
+            replay_base=Event.attempt_count,
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            replayed.append(event_id)
+        .returning(Event.id)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    done = set(marked)
     session.commit()
-    return replayed
+    return [event_id for event_id in event_ids if event_id in done]  # in the order asked

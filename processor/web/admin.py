@@ -4,6 +4,7 @@ token is set."""
 from __future__ import annotations
 
 import hmac
+import json
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, request
@@ -15,6 +16,11 @@ from processor.web.context import current_celery, current_settings, db_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/api")
 MAX_PAGE = 500
+MAX_EVENT_ID = 2**63 - 1  # ids are signed 64-bit integers in the store; a larger one names no event
+
+
+class BadRequestError(ValueError):
+    """A query parameter or JSON field the admin API cannot take; the message names it."""
 
 
 @bp.before_request
@@ -47,9 +53,9 @@ def list_events() -> ResponseReturnValue:
         where = event_filters.make_filter(
             status=args.get("status"), event_type=args.get("type"), since=args.get("since")
         )
-        limit = min(int(args.get("limit", 50)), MAX_PAGE)
-        cursor = int(args["cursor"]) if args.get("cursor") else None
-    except (event_filters.BadFilterError, ValueError) as exc:
+        limit = min(_whole_number("limit", args.get("limit", "50")), MAX_PAGE)
+        cursor = _event_id_cursor(args["cursor"]) if args.get("cursor") else None
+    except (event_filters.BadFilterError, BadRequestError) as exc:
         return {"error": "bad_request", "reason": str(exc)}, 400
     if limit < 1:
         return {"error": "bad_request", "reason": "limit must be at least 1"}, 400
@@ -63,6 +69,8 @@ def list_events() -> ResponseReturnValue:
 @bp.get("/events/<int:event_id>")
 def show_event(event_id: int) -> ResponseReturnValue:
     """One event with its payload and attempts."""
+    if event_id > MAX_EVENT_ID:
+        return {"error": "not_found"}, 404
     event = event_queries.get(db_session(), event_id)
     if event is None:
         return {"error": "not_found"}, 404
@@ -72,6 +80,8 @@ def show_event(event_id: int) -> ResponseReturnValue:
 @bp.post("/events/<int:event_id>/replay")
 def replay_event(event_id: int) -> ResponseReturnValue:
     """Re-enqueue one event (`?force=1` for a succeeded one)."""
+    if event_id > MAX_EVENT_ID:
+        return {"error": "not_found"}, 404
     session = db_session()
     event = event_queries.get(session, event_id)
     if event is None:
@@ -99,15 +109,16 @@ def replay_matching() -> ResponseReturnValue:
             since=body.get("since"),
             until=body.get("until"),
         )
-    except event_filters.BadFilterError as exc:
+        dry_run, force = _json_flag(body, "dry_run"), _json_flag(body, "force")
+    except (event_filters.BadFilterError, BadRequestError) as exc:
         return {"error": "bad_request", "reason": str(exc)}, 400
     if not (where.status or where.event_type or where.since or where.until):
         return {"error": "bad_request", "reason": "give at least one of status, type, since, until"}, 400
     session = db_session()
     ids = event_queries.matching_ids(session, where)
-    if body.get("dry_run"):
+    if dry_run:
         return {"replayed": 0, "would_replay": len(ids), "dry_run": True}, 200
-    result = replay.replay(session, current_celery(), ids, force=bool(body.get("force")))
+    result = replay.replay(session, current_celery(), ids, force=force)
     return {"replayed": len(result.replayed)}, 202
 
 
@@ -126,3 +137,26 @@ def replay_notification(notification_id: int) -> ResponseReturnValue:
             "reason": f"notification is {result.status}; only a failed one is sent again",
         }, 409
     return {"replayed": 1}, 202
+
+
+def _whole_number(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise BadRequestError(f"{name}: expected a whole number, got {text[:40]!r}") from None
+
+
+def _event_id_cursor(text: str) -> int:
+    """A `next_cursor` we handed out: an event id, so a signed 64-bit integer."""
+    cursor = _whole_number("cursor", text)
+    if not -MAX_EVENT_ID - 1 <= cursor <= MAX_EVENT_ID:
+        raise BadRequestError("cursor: out of range (pass back the next_cursor of the previous page)")
+    return cursor
+
+
+def _json_flag(body: dict[str, object], name: str) -> bool:
+    """A JSON boolean, strictly: `"false"`, `0` or null are refused, not read as truthy or falsy."""
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise BadRequestError(f"{name}: expected true or false, got {json.dumps(value)[:40]}")
+    return value

@@ -3,8 +3,10 @@
 from processor.wix.auth import ApiKeyAuth, InstanceTokenAuth, MemoryTokenCache, TokenCache
 from processor.wix.client import WixClient, WixNotConfiguredError, make_wix_client
 from processor.wix.errors import (
+    WixBadResponseError,
     WixConflictError,
     WixError,
+    WixInvalidIdError,
     WixNotFoundError,
     WixPermissionError,
     WixPreconditionError,
@@ -22,9 +24,11 @@ __all__ = [
     "InstanceTokenAuth",
     "MemoryTokenCache",
     "TokenCache",
+    "WixBadResponseError",
     "WixClient",
     "WixConflictError",
     "WixError",
+    "WixInvalidIdError",
     "WixNotConfiguredError",
     "WixNotFoundError",
     "WixPermissionError",

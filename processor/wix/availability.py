@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from processor.wix.transport import WixTransport
-from processor.wix.wire import JsonDict, dig
+from processor.wix.wire import JsonDict, dig, read_entity, read_list
 
 LIST_PATH = "/_api/service-availability/v2/time-slots"
 GET_PATH = "/_api/service-availability/v2/time-slots/get"
@@ -98,7 +98,7 @@ class AvailabilityApi:
         if limit or cursor:
             body["cursorPaging"] = {k: v for k, v in {"limit": limit, "cursor": cursor}.items() if v}
         answer = self._transport.call("POST", LIST_PATH, json=body)
-        slots = tuple(TimeSlot.from_wire(s) for s in answer.get("timeSlots") or ())
+        slots = tuple(read_list(answer, "timeSlots", TimeSlot.from_wire, "List Time Slots"))
         next_cursor = dig(answer, "cursorPagingMetadata", "cursors", "next")
         return TimeSlotPage(slots, answer.get("timeZone"), next_cursor)
 
@@ -120,4 +120,5 @@ class AvailabilityApi:
         }
         if location:
             body["location"] = location
-        return TimeSlot.from_wire(self._transport.call("POST", GET_PATH, json=body)["timeSlot"])
+        answer = self._transport.call("POST", GET_PATH, json=body)
+        return read_entity(answer, "timeSlot", TimeSlot.from_wire, "Get Time Slot")

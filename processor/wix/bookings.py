@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from processor.wix.paths import segment
 from processor.wix.services import MEETINGS_APP_ID
 from processor.wix.transport import WixTransport
-from processor.wix.wire import JsonDict, as_revision, dig, read_price
+from processor.wix.wire import JsonDict, as_revision, dig, read_entity, read_list, read_price
 
 EXTENDED_QUERY_PATH = "/_api/bookings-reader/v2/extended-bookings/query"
 BOOKINGS_WRITER_PATH = "/_api/bookings-service/v2/bookings"
@@ -235,8 +236,8 @@ class BookingsApi:
         )
         metadata = body.get("pagingMetadata") or {}
         next_cursor = dig(metadata, "cursors", "next") if metadata.get("hasNext") else None
-        items = tuple(ExtendedBooking.from_wire(b) for b in body.get("extendedBookings") or ())
-        return ExtendedBookingPage(items, next_cursor)
+        items = read_list(body, "extendedBookings", ExtendedBooking.from_wire, "Query Extended Bookings")
+        return ExtendedBookingPage(tuple(items), next_cursor)
 
     def get_extended(
         self, booking_id: str, *, with_ecom_order: bool = True, with_allowed_actions: bool = True
@@ -292,5 +293,6 @@ class BookingsApi:
         return self._write(booking_id, "reschedule", body)
 
     def _write(self, booking_id: str, action: str, body: dict[str, Any]) -> Booking:
-        path = f"{BOOKINGS_WRITER_PATH}/{booking_id}/{action}"
-        return Booking.from_wire(self._transport.call("POST", path, json=body)["booking"])
+        path = f"{BOOKINGS_WRITER_PATH}/{segment(booking_id, 'booking id')}/{action}"
+        answer = self._transport.call("POST", path, json=body)
+        return read_entity(answer, "booking", Booking.from_wire, f"{action.title()} Booking")

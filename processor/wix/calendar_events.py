@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
+from processor.wix.paths import segment
 from processor.wix.transport import WixTransport
-from processor.wix.wire import JsonDict, as_revision, dig
+from processor.wix.wire import JsonDict, as_revision, dig, read_entity, read_list
 
 EVENTS_PATH = "/calendar/v3/events"
 WORKING_HOURS = "WORKING_HOURS"
@@ -131,7 +131,7 @@ class CalendarEventsApi:
         """Up to 100 events by id (assumption #48: `eventIds` repeated); unknown ids are left out."""
         params = [("eventIds", event_id) for event_id in event_ids]
         answer = self._transport.call("GET", EVENTS_PATH, params=params)
-        return [CalendarEvent.from_wire(e) for e in answer.get("events") or ()]
+        return read_list(answer, "events", CalendarEvent.from_wire, "List Events")
 
     def query(
         self,
@@ -169,7 +169,7 @@ class CalendarEventsApi:
         query: JsonDict = {"filter": query_filter, "cursorPaging": {"limit": page_size}}
         while True:
             answer = self._transport.call("POST", f"{EVENTS_PATH}/query", json={"query": query, **top})
-            found.extend(CalendarEvent.from_wire(e) for e in answer.get("events") or ())
+            found.extend(read_list(answer, "events", CalendarEvent.from_wire, "Query Events"))
             cursor = dig(answer, "pagingMetadata", "cursors", "next")
             if not cursor or dig(answer, "pagingMetadata", "hasNext") is False:
                 return found
@@ -219,8 +219,8 @@ class CalendarEventsApi:
 
 
 def _event_path(event_id: str) -> str:
-    return f"{EVENTS_PATH}/{quote(event_id, safe='')}"
+    return f"{EVENTS_PATH}/{segment(event_id, 'event id')}"
 
 
 def _event(body: dict[str, Any]) -> CalendarEvent:
-    return CalendarEvent.from_wire(body["event"])
+    return read_entity(body, "event", CalendarEvent.from_wire, "Calendar Events V3")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
+from processor.wix.paths import segment
 from processor.wix.transport import WixTransport
-from processor.wix.wire import JsonDict, as_revision
+from processor.wix.wire import JsonDict, as_revision, read_entity, read_list
 
 SCHEDULES_PATH = "/calendar/v3/schedules"
 # Every site's business schedule carries this external id ("About Business Schedules").
@@ -52,8 +52,8 @@ class SchedulesApi:
 
     def get(self, schedule_id: str) -> Schedule:
         """One schedule (its time zone, owner, status)."""
-        answer = self._transport.call("GET", f"{SCHEDULES_PATH}/{quote(schedule_id, safe='')}")
-        return Schedule.from_wire(answer["schedule"])
+        answer = self._transport.call("GET", f"{SCHEDULES_PATH}/{segment(schedule_id, 'schedule id')}")
+        return read_entity(answer, "schedule", Schedule.from_wire, "Get Schedule")
 
     def query(self, query_filter: JsonDict | None = None, *, limit: int = 50) -> list[Schedule]:
         """Active schedules matching the filter (`id`, `externalId`, `appId`, `status`)."""
@@ -61,7 +61,7 @@ class SchedulesApi:
         if query_filter:
             query["filter"] = query_filter
         answer = self._transport.call("POST", f"{SCHEDULES_PATH}/query", json={"query": query})
-        return [Schedule.from_wire(s) for s in answer.get("schedules") or ()]
+        return read_list(answer, "schedules", Schedule.from_wire, "Query Schedules")
 
     def business_schedule(self) -> Schedule | None:
         """The business's working-hours schedule (Wix API assumption #29), or None if Wix lists none."""

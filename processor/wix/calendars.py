@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from processor.wix.errors import WixBadResponseError
+from processor.wix.paths import segment
 from processor.wix.transport import WixTransport
-from processor.wix.wire import JsonDict, dig
+from processor.wix.wire import JsonDict, dig, read_entity, read_list
 
 CALENDARS_PATH = "/bookings/v2/external-calendars"
 CONNECTIONS_PATH = f"{CALENDARS_PATH}/connections"
@@ -101,15 +103,15 @@ class CalendarsApi:
     def list_providers(self) -> list[CalendarProvider]:
         """Every provider and its connect methods."""
         body = self._transport.call("GET", f"{CALENDARS_PATH}/providers")
-        return [CalendarProvider.from_wire(p) for p in body.get("providers") or ()]
+        return read_list(body, "providers", CalendarProvider.from_wire, "List Providers")
 
     def connect_by_oauth(self, schedule_id: str, provider_id: str, redirect_url: str) -> str:
         """Start an OAuth connection; returns the URL to send the host to."""
         body = {"scheduleId": schedule_id, "providerId": provider_id, "redirectUrl": redirect_url}
         answer = self._transport.call("POST", f"{CONNECTIONS_PATH}:connectByOAuth", json=body)
         url = read_oauth_url(answer)
-        if url is None:
-            raise ValueError("Connect By OAuth answered without an OAuth URL")
+        if not isinstance(url, str):
+            raise WixBadResponseError("Connect By OAuth answered without an OAuth URL")
         return url
 
     def connect_by_credentials(
@@ -123,30 +125,39 @@ class CalendarsApi:
             "password": password,
         }
         answer = self._transport.call("POST", f"{CONNECTIONS_PATH}:connectByCredentials", json=body)
-        return CalendarConnection.from_wire(answer["connection"])
+        return _connection(answer, "Connect By Credentials")
 
     def get_connection(self, connection_id: str) -> CalendarConnection:
         """One connection's status and sync settings."""
-        answer = self._transport.call("GET", f"{CONNECTIONS_PATH}/{connection_id}")
-        return CalendarConnection.from_wire(answer["connection"])
+        answer = self._transport.call("GET", f"{CONNECTIONS_PATH}/{segment(connection_id, 'connection id')}")
+        return _connection(answer, "Get Connection")
 
     def list_connections(self, schedule_ids: list[str] | None = None) -> ConnectionList:
         """Connections of these schedules (assumption #23: repeated parameter), partial failure on."""
         params = [("scheduleIds", s) for s in schedule_ids or ()]
         params.append(("partialFailure", "true"))
         answer = self._transport.call("GET", CONNECTIONS_PATH, params=params)
+        failed = answer.get("failedProviderIds") or []
+        if not isinstance(failed, list) or not all(isinstance(p, str) for p in failed):
+            raise WixBadResponseError("List Connections: 'failedProviderIds' is not a list of ids")
         return ConnectionList(
-            connections=tuple(CalendarConnection.from_wire(c) for c in answer.get("connections") or ()),
-            failed_provider_ids=tuple(answer.get("failedProviderIds") or ()),
+            connections=tuple(
+                read_list(answer, "connections", CalendarConnection.from_wire, "List Connections")
+            ),
+            failed_provider_ids=tuple(failed),
         )
 
     def update_sync_config(self, connection_id: str, config: JsonDict) -> CalendarConnection:
         """Replace a connection's sync settings (build `config` with `sync_config`)."""
-        path = f"{CONNECTIONS_PATH}/{connection_id}/sync-config"
+        path = f"{CONNECTIONS_PATH}/{segment(connection_id, 'connection id')}/sync-config"
         answer = self._transport.call("PATCH", path, json={"syncConfig": config})
-        return CalendarConnection.from_wire(answer["connection"])
+        return _connection(answer, "Update Sync Config")
 
     def disconnect(self, connection_id: str) -> CalendarConnection:
         """Disconnect; Wix removes the events it exported."""
-        path = f"{CONNECTIONS_PATH}/{connection_id}/disconnect"
-        return CalendarConnection.from_wire(self._transport.call("POST", path, json={})["connection"])
+        path = f"{CONNECTIONS_PATH}/{segment(connection_id, 'connection id')}/disconnect"
+        return _connection(self._transport.call("POST", path, json={}), "Disconnect")
+
+
+def _connection(answer: JsonDict, call: str) -> CalendarConnection:
+    return read_entity(answer, "connection", CalendarConnection.from_wire, call)

@@ -40,6 +40,11 @@ class WixUnavailableError(WixError):
     """5xx, timeout or connection failure: retry with backoff (outcome of writes unknown)."""
 
 
+class WixBadResponseError(WixUnavailableError):
+    """A 2xx answer without what the call promises (`{"connection"}` missing or not an object, an
+    entity without its id, a body that is not JSON): Wix misbehaving, so retryable like a 5xx."""
+
+
 class WixRateLimitedError(WixUnavailableError):
     """429: retry no sooner than `retry_after` seconds; None means wait at least 60 s."""
 
@@ -58,6 +63,12 @@ class WixRejectedError(WixError):
 
 class WixNotFoundError(WixRejectedError):
     """404: the entity is gone (or the path is wrong)."""
+
+
+class WixInvalidIdError(WixNotFoundError):
+    """An id that cannot name a Wix entity (empty, too long, control characters, `.`/`..`), refused
+    before any request: no entity has it, so callers treat it as not found (CLI exit 2, flows
+    `skipped` where a missing entity is, else `dead`). Never sent, so a path cannot be rewritten."""
 
 
 class WixPermissionError(WixRejectedError):

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from processor.wix.bookings import BookingsApi
+from processor.wix.paths import segment
 from processor.wix.transport import WixTransport
-from processor.wix.wire import JsonDict, dig, format_amount, read_price
+from processor.wix.wire import JsonDict, dig, format_amount, read_body, read_entity, read_list, read_price
 
 ORDERS_PATH = "/ecom/v1/orders"
 BILLING_PATH = "/ecom/v1/order-billing"
@@ -229,16 +230,18 @@ class OrdersApi:
             "cursorPaging": {"limit": 10},
         }
         body = self._transport.call("POST", f"{ORDERS_PATH}/search", json={"search": search})
-        return [Order.from_wire(o) for o in body.get("orders") or ()]
+        return read_list(body, "orders", Order.from_wire, "Search Orders")
 
     def get(self, order_id: str) -> Order:
         """One order."""
-        return Order.from_wire(self._transport.call("GET", f"{ORDERS_PATH}/{order_id}")["order"])
+        answer = self._transport.call("GET", f"{ORDERS_PATH}/{segment(order_id, 'order id')}")
+        return read_entity(answer, "order", Order.from_wire, "Get Order")
 
     def refundability(self, order_id: str) -> Refundability:
         """Which payments can be refunded, and how much (re-read before every refund)."""
         path = f"{BILLING_PATH}/get-order-refundability"
-        return Refundability.from_wire(self._transport.call("POST", path, json={"orderId": order_id}))
+        answer = self._transport.call("POST", path, json={"orderId": order_id})
+        return read_body(answer, Refundability.from_wire, "Get Order Refundability")
 
     def refund(
         self,
@@ -265,9 +268,11 @@ class OrdersApi:
         if customer_reason:
             body["customerReason"] = customer_reason
         answer = self._transport.call("POST", f"{BILLING_PATH}/refund-payments", json=body)
-        return Refund.from_wire(answer["refund"])
+        return read_entity(answer, "refund", Refund.from_wire, "Refund Payments")
 
     def transactions(self, order_id: str) -> OrderTransactions:
         """The order's payments and refunds."""
-        body = self._transport.call("GET", f"/ecom/v1/payments/orders/{order_id}")
-        return OrderTransactions.from_wire(body.get("orderTransactions") or {})
+        body = self._transport.call("GET", f"/ecom/v1/payments/orders/{segment(order_id, 'order id')}")
+        if body.get("orderTransactions") is None:
+            body["orderTransactions"] = {}  # none yet
+        return read_entity(body, "orderTransactions", OrderTransactions.from_wire, "List Transactions")

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from processor.wix.paths import segment
 from processor.wix.transport import WixTransport
-from processor.wix.wire import JsonDict, Money, as_revision, dig
+from processor.wix.wire import JsonDict, Money, as_revision, dig, read_entity, read_list
 
 MEETINGS_APP_ID = "6646a75c-2027-4f49-976c-58f3d713ed0f"
 MEETINGS_NAMESPACE = "@services/meetings"
@@ -187,7 +188,7 @@ class ServicesApi:
         body = self._transport.call("POST", "/bookings/v2/services/query", json={"query": query})
         paging = body.get("pagingMetadata") or {}
         return ServicePage(
-            services=tuple(Service.from_wire(s) for s in body.get("services") or ()),
+            services=tuple(read_list(body, "services", Service.from_wire, "Query Services")),
             offset=int(paging.get("offset") or offset),
             total=int(paging["total"]) if paging.get("total") is not None else None,
         )
@@ -208,19 +209,20 @@ class ServicesApi:
 
     def get(self, service_id: str) -> Service:
         """One service, with a fresh revision."""
-        return _service(self._transport.call("GET", f"/bookings/v2/services/{service_id}"))
+        path = f"/bookings/v2/services/{segment(service_id, 'service id')}"
+        return _service(self._transport.call("GET", path), "Get Service")
 
     def create(self, service: JsonDict) -> Service:
         """Create a service from its wire form."""
         body = self._transport.call("POST", "/bookings/v2/services", json={"service": service})
-        return _service(body)
+        return _service(body, "Create Service")
 
     def update(self, service_id: str, revision: int, changes: JsonDict) -> Service:
         """Apply changes at `revision` (from a GET just before); a stale one raises WixConflictError."""
         service = {**changes, "id": service_id, "revision": str(revision)}
-        path = f"/_api/bookings/v2/services/{service_id}"
-        return _service(self._transport.call("PATCH", path, json={"service": service}))
+        path = f"/_api/bookings/v2/services/{segment(service_id, 'service id')}"
+        return _service(self._transport.call("PATCH", path, json={"service": service}), "Update Service")
 
 
-def _service(body: dict[str, Any]) -> Service:
-    return Service.from_wire(body["service"])
+def _service(body: dict[str, Any], call: str) -> Service:
+    return read_entity(body, "service", Service.from_wire, call)

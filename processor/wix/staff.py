@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
+from processor.wix.paths import segment
 from processor.wix.transport import WixTransport
-from processor.wix.wire import JsonDict, as_revision, dig
+from processor.wix.wire import JsonDict, as_revision, dig, read_entity, read_list
 
 STAFF_PATH = "/bookings/v1/staff-members"
 RESOURCE_DETAILS = ["RESOURCE_DETAILS"]
@@ -86,12 +86,13 @@ class StaffApi:
             "staffMember": {k: v for k, v in member.items() if v is not None},
             "fields": RESOURCE_DETAILS,
         }
-        return _member(self._transport.call("POST", STAFF_PATH, json=body))
+        return _member(self._transport.call("POST", STAFF_PATH, json=body), "Create Staff Member")
 
     def get(self, staff_member_id: str) -> StaffMember:
         """One staff member with its resource details."""
         params = {"fields": "RESOURCE_DETAILS"}
-        return _member(self._transport.call("GET", f"{STAFF_PATH}/{staff_member_id}", params=params))
+        path = f"{STAFF_PATH}/{segment(staff_member_id, 'staff member id')}"
+        return _member(self._transport.call("GET", path, params=params), "Get Staff Member")
 
     def query(self, query_filter: JsonDict | None = None, *, limit: int = 100) -> list[StaffMember]:
         """Staff members (Wix API assumption #25: list key `staffMembers`; filter client-side)."""
@@ -101,7 +102,7 @@ class StaffApi:
         body = self._transport.call(
             "POST", f"{STAFF_PATH}/query", json={"query": query, "fields": RESOURCE_DETAILS}
         )
-        return [StaffMember.from_wire(m) for m in body.get("staffMembers") or ()]
+        return read_list(body, "staffMembers", StaffMember.from_wire, "Query Staff Members")
 
     def find_by_email(self, email: str) -> StaffMember | None:
         """The staff member with this email (case-insensitive), matched on our side."""
@@ -117,13 +118,14 @@ class StaffApi:
         body: JsonDict = {"fields": RESOURCE_DETAILS}
         if email:
             body["email"] = email
-        path = f"{STAFF_PATH}/{staff_member_id}/connect-staff-member-to-user"
-        return _member(self._transport.call("POST", path, json=body))
+        path = f"{STAFF_PATH}/{segment(staff_member_id, 'staff member id')}/connect-staff-member-to-user"
+        return _member(self._transport.call("POST", path, json=body), "Connect Staff Member to User")
 
     def get_or_create_by_wix_user_id(self, wix_user_id: str) -> StaffMember:
         """The staff member of a Wix user (a contributor), created if missing."""
-        path = f"{STAFF_PATH}/get-or-create/wix-user-id/{wix_user_id}"
-        return _member(self._transport.call("POST", path, json={"fields": RESOURCE_DETAILS}))
+        path = f"{STAFF_PATH}/get-or-create/wix-user-id/{segment(wix_user_id, 'Wix user id')}"
+        answer = self._transport.call("POST", path, json={"fields": RESOURCE_DETAILS})
+        return _member(answer, "Get or Create Staff Member")
 
     def assign_working_hours_schedule(self, staff_member_id: str, schedule_id: str) -> StaffMember:
         """Point the host's working hours at a schedule (Wix API assumptions #29, #31).
@@ -132,9 +134,9 @@ class StaffApi:
         WORKING_HOURS events on it) or the business's working-hours schedule (back to business hours).
         Wix refuses any other schedule.
         """
-        path = f"{STAFF_PATH}/{quote(staff_member_id, safe='')}/assign-working-hours-schedule"
+        path = f"{STAFF_PATH}/{segment(staff_member_id, 'staff member id')}/assign-working-hours-schedule"
         body = {"scheduleId": schedule_id, "fields": RESOURCE_DETAILS}
-        return _member(self._transport.call("POST", path, json=body))
+        return _member(self._transport.call("POST", path, json=body), "Assign Working Hours Schedule")
 
     def use_own_working_hours(self, member: StaffMember) -> StaffMember:
         """Detach the host from the business hours onto their events schedule; no call if done already."""
@@ -159,5 +161,5 @@ def _uses_default_working_hours(raw: JsonDict, schedules: tuple[WorkingHoursSche
     return not schedules or any(s.shared for s in schedules)
 
 
-def _member(body: JsonDict) -> StaffMember:
-    return StaffMember.from_wire(body["staffMember"])
+def _member(body: JsonDict, call: str) -> StaffMember:
+    return read_entity(body, "staffMember", StaffMember.from_wire, call)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import structlog
 
-from processor.wix.errors import WixError, WixUnavailableError, error_from_response
+from processor.wix.errors import WixBadResponseError, WixUnavailableError, error_from_response
 from processor.wix.limiter import RateLimiter
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -85,7 +85,7 @@ def _json_object(response: httpx.Response, method: str, path: str) -> dict[str, 
     try:
         body = response.json()
     except ValueError:
-        raise WixError(
+        raise WixBadResponseError(
             f"{method} {path}: answer is not JSON",
             status=response.status_code,
             request_id=response.headers.get("x-wix-request-id"),

@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
+
+from processor.wix.errors import WixBadResponseError
 
 JsonDict = dict[str, Any]
+T = TypeVar("T")
+# What a model's from_wire raises on an object of the wrong shape: a missing key, a list where an
+# object belongs, a revision or amount that is not a number.
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+
+
+def read_entity(body: JsonDict, key: str, build: Callable[[JsonDict], T], call: str) -> T:
+    """`build(body[key])` for a 2xx answer; WixBadResponseError when it lacks the promised object."""
+    value = body.get(key)
+    if not isinstance(value, dict):
+        raise WixBadResponseError(f"{call}: the answer has no {key!r} object")
+    return _built(build, value, f"{call}: {key!r}")
+
+
+def read_list(body: JsonDict, key: str, build: Callable[[JsonDict], T], call: str) -> list[T]:
+    """Every `build(item)` of `body[key]` (absent = none); WixBadResponseError for another shape."""
+    items = body.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise WixBadResponseError(f"{call}: {key!r} is not a list of objects")
+    return [_built(build, item, f"{call}: an item of {key!r}") for item in items]
+
+
+def read_body(body: JsonDict, build: Callable[[JsonDict], T], call: str) -> T:
+    """`build(body)` for an answer that is the object itself; WixBadResponseError on another shape."""
+    return _built(build, body, f"{call}: the answer")
+
+
+def _built(build: Callable[[JsonDict], T], value: JsonDict, where: str) -> T:
+    try:
+        return build(value)
+    except _SHAPE_ERRORS as exc:
+        raise WixBadResponseError(
+            f"{where} is not shaped as Wix documents it ({type(exc).__name__})"
+        ) from None
 
 
 def dig(raw: Any, *keys: str) -> Any:

@@ -9,12 +9,13 @@ import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from werkzeug.serving import make_server
 
 from processor.devtools.fake_wix import FakeWix
-from tests.support.calendar_page import make_page_app
+from tests.support.calendar_page import SECRET_KEY, make_page_app, signed_state
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -87,7 +88,12 @@ def test_host_sees_which_calendar_is_connected(
         member["resource"]["eventsSchedule"]["id"], status="CONNECTED", email="dana@gmail.example"
     )
 
-    text, dom = _browse(chromium, f"{page_url}?connectionId={connection['id']}", tmp_path / "profile")
+    schedule_id = member["resource"]["eventsSchedule"]["id"]
+    query = urlencode(
+        {"state": signed_state(SECRET_KEY, schedule_id, fake_wix.site_id), "connectionId": connection["id"]}
+    )
+
+    text, dom = _browse(chromium, f"{page_url}?{query}", tmp_path / "profile")
 
     assert "Your Google Calendar is connected" in text
     assert "Account dana@gmail.example" in text
@@ -95,17 +101,35 @@ def test_host_sees_which_calendar_is_connected(
     assert "You can close this page." in text
     assert fake_wix.api_key not in dom
     assert connection["id"] not in dom
+    assert SECRET_KEY not in dom
 
 
 def test_host_sees_a_clear_page_for_a_bad_connection_id(
     chromium: str, page_url: str, fake_wix: FakeWix, tmp_path: Path
 ) -> None:
-    text, _ = _browse(chromium, f"{page_url}?connectionId=not-a-real-one", tmp_path / "profile")
+    member = fake_wix.add_staff_member("Dana Host", "dana@example.com")
+    state = signed_state(SECRET_KEY, member["resource"]["eventsSchedule"]["id"], fake_wix.site_id)
+    query = urlencode({"state": state, "connectionId": "not-a-real-one"})
+
+    text, _ = _browse(chromium, f"{page_url}?{query}", tmp_path / "profile")
 
     assert "We couldn't find this calendar connection" in text
     assert "nothing was changed" in text
     assert "Please start again from the connection link you were sent." in text
     assert not [r for r in fake_wix.requests if r.method != "GET"]
+
+
+def test_host_sees_a_clear_page_for_a_link_without_our_state(
+    chromium: str, page_url: str, fake_wix: FakeWix, tmp_path: Path
+) -> None:
+    member = fake_wix.add_staff_member("Dana Host", "dana@example.com")
+    connection = fake_wix.add_connection(member["resource"]["eventsSchedule"]["id"])
+
+    text, _ = _browse(chromium, f"{page_url}?connectionId={connection['id']}", tmp_path / "profile")
+
+    assert "This link isn't valid" in text
+    assert "nothing was changed" in text
+    assert fake_wix.requests == []
 
 
 def test_host_sees_a_clear_page_when_access_was_refused(chromium: str, page_url: str, tmp_path: Path) -> None:

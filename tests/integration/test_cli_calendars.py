@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 import pytest
 
 from processor.devtools.fake_wix_calendars import APPLE_PROVIDER_ID, GOOGLE_PROVIDER_ID
+from processor.meetings.oauth_state import OAuthState, read_state
 from processor.store import sites
 from processor.store.db import utcnow
 from tests.support import cli_site
-from tests.support.cli_site import PUBLIC_BASE_URL, SiteCli
+from tests.support.cli_site import PUBLIC_BASE_URL, SECRET_KEY, SiteCli
 
 site_cli = cli_site.site_cli
 
@@ -39,12 +41,29 @@ def test_connect_by_oauth_prints_the_url_with_our_return_page(
     assert result.exit_code == 0, result.output
     [start] = site_cli.fake.requests_to("connections:connectByOAuth", "POST")
     assert start.raw_path.endswith("/connections:connectByOAuth")  # the colon is sent unencoded
-    assert start.json == {
-        "scheduleId": seeded["schedule_id"],
-        "providerId": GOOGLE_PROVIDER_ID,
-        "redirectUrl": f"{PUBLIC_BASE_URL}/calendars/connected",
-    }
+    assert start.json["scheduleId"] == seeded["schedule_id"]
+    assert start.json["providerId"] == GOOGLE_PROVIDER_ID
+    state = _state_of(start.json["redirectUrl"])
+    assert (state.instance_id, state.schedule_id) == (site_cli.fake.site_id, seeded["schedule_id"])
     assert "/fake-oauth/consent?state=" in result.output
+    assert f"They come back to {PUBLIC_BASE_URL}/calendars/connected" in result.output
+    assert "The link works once, until " in result.output
+
+
+def _state_of(redirect_url: str) -> OAuthState:
+    """The verified state in a return URL we gave Wix (the page's own check)."""
+    page, query = redirect_url.split("?", 1)
+    assert page == f"{PUBLIC_BASE_URL}/calendars/connected"
+    assert list(parse_qs(query)) == ["state"]
+    return read_state(SECRET_KEY, parse_qs(query)["state"][0], now=utcnow())
+
+
+def test_each_connect_makes_a_new_single_use_state(site_cli: SiteCli, seeded: dict[str, str]) -> None:
+    for _ in range(2):
+        site_cli.run("calendars", "connect", "--host", "dana@example.com", "--provider", "google")
+
+    first, second = (_state_of(r.json["redirectUrl"]) for r in site_cli.fake.requests_to("connectByOAuth"))
+    assert first.nonce != second.nonce
 
 
 def _app_mode(site_cli: SiteCli) -> None:
@@ -54,9 +73,7 @@ def _app_mode(site_cli: SiteCli) -> None:
     )
 
 
-def test_connect_in_app_mode_puts_the_instance_in_the_return_url(
-    site_cli: SiteCli, seeded: dict[str, str]
-) -> None:
+def test_connect_in_app_mode_binds_the_site_in_the_state(site_cli: SiteCli, seeded: dict[str, str]) -> None:
     fake = site_cli.fake
     _app_mode(site_cli)
     sites.upsert_site(site_cli.sessions(), fake.instance_id, now=utcnow())
@@ -74,8 +91,8 @@ def test_connect_in_app_mode_puts_the_instance_in_the_return_url(
 
     assert result.exit_code == 0, result.output
     [start] = fake.requests_to("connections:connectByOAuth", "POST")
-    expected = f"{PUBLIC_BASE_URL}/calendars/connected?instanceId={fake.instance_id}"
-    assert start.json["redirectUrl"] == expected
+    assert "instanceId" not in start.json["redirectUrl"]
+    assert _state_of(start.json["redirectUrl"]).instance_id == fake.instance_id
     assert fake.app_secret not in result.output
 
 

@@ -264,3 +264,25 @@ def test_deactivate_with_a_bad_redirect_is_bad_usage(site_cli: SiteCli, seeded: 
 
     assert result.exit_code == 2
     assert site_cli.calls() == []
+
+
+@pytest.mark.parametrize("command", ["show", "activate", "deactivate"])
+def test_an_id_with_path_characters_stays_one_segment_and_is_bad_usage(
+    site_cli: SiteCli, seeded: dict[str, str], command: str
+) -> None:
+    result = site_cli.run("links", command, "../../../../stores/v1/orders?x=1")
+
+    assert result.exit_code == 2, result.output
+    assert [r.raw_path for r in site_cli.calls()] == [
+        "/bookings/v2/services/..%2F..%2F..%2F..%2Fstores%2Fv1%2Forders%3Fx%3D1"
+    ]
+
+
+@pytest.mark.parametrize("bad_id", ["..", "a\tb"])
+def test_an_id_that_cannot_be_a_wix_id_is_bad_usage_without_a_call(
+    site_cli: SiteCli, seeded: dict[str, str], bad_id: str
+) -> None:
+    result = site_cli.run("links", "show", bad_id)
+
+    assert result.exit_code == 2, result.output
+    assert site_cli.calls() == []

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from processor.devtools.signing import domain_event, envelope, sign
+from tests.support.raw_tokens import nested, raw_token
 
 BOOKING_CANCELED = "wix.bookings.v2.booking_canceled"
 
@@ -234,3 +235,79 @@ def test_rejections_are_counted_by_reason(receiver, wix_keys):
 
     assert 'wix_webhooks_rejected_total{reason="malformed_event"}' in metrics
     assert 'wix_webhooks_rejected_total{reason="invalid_signature"}' in metrics
+
+
+def _later(seconds: int = 300) -> int:
+    return int(time.time()) + seconds
+
+
+def _signed_claims(keys, **claims: object) -> str:
+    """A token signed with Wix's key whose claims are exactly these (PyJWT would refuse some)."""
+    layer2 = json.dumps({"eventType": "AppRemoved", "instanceId": "i", "data": "{}"})
+    return raw_token({"alg": "RS256", "typ": "JWT"}, {"data": layer2, **claims}, keys.private_pem)
+
+
+# Found by fuzzing the endpoint from outside: each answered 500 (PyJWT raised something other than
+# its InvalidTokenError, or ours did), before the decoder mapped every exception to a rejection.
+BENT_TOKENS = {
+    "header nested 5000 deep": (
+        lambda keys: raw_token('{"alg":"RS256","x":' + nested(5000) + "}", {"exp": _later()}, None),
+        400,
+        "malformed_event",
+    ),
+    "header nested 900 deep, unsigned": (
+        lambda keys: raw_token('{"alg":"RS256","x":' + nested(900) + "}", {"exp": _later()}, None),
+        400,
+        "malformed_event",
+    ),
+    "header with crit": (
+        lambda keys: raw_token({"alg": "RS256", "crit": ["b64"], "b64": False}, {"exp": _later()}, None),
+        401,
+        "invalid_signature",
+    ),
+    "header with a crit that is not a list": (
+        lambda keys: raw_token({"alg": "RS256", "crit": "exp"}, {"exp": _later()}, None),
+        401,
+        "invalid_signature",
+    ),
+    "header kid not a string": (
+        lambda keys: raw_token({"alg": "RS256", "kid": 5}, {"exp": _later()}, None),
+        400,
+        "malformed_event",
+    ),
+    "signed, nbf a list": (lambda keys: _signed_claims(keys, exp=_later(), nbf=[1]), 400, "malformed_event"),
+    "signed, iat a list": (lambda keys: _signed_claims(keys, exp=_later(), iat=[1]), 400, "malformed_event"),
+    "signed, exp Infinity": (
+        lambda keys: raw_token({"alg": "RS256"}, b'{"exp":1e400,"data":"{}"}', keys.private_pem),
+        400,
+        "malformed_event",
+    ),
+    "signed, claims nested 5000 deep": (
+        lambda keys: raw_token(
+            {"alg": "RS256"}, f'{{"exp":{_later()},"x":{nested(5000)}}}', keys.private_pem
+        ),
+        400,
+        "malformed_event",
+    ),
+    "signed, claims.data nested 5000 deep": (
+        lambda keys: raw_token({"alg": "RS256"}, {"exp": _later(), "data": nested(5000)}, keys.private_pem),
+        400,
+        "malformed_event",
+    ),
+    "signed, lifetime beyond a float": (
+        lambda keys: _signed_claims(keys, exp=1e308, iat=-1e308),
+        200,
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BENT_TOKENS)
+def test_bent_tokens_get_a_4xx_never_a_500(receiver, wix_keys, case):
+    make, status, error = BENT_TOKENS[case]
+
+    answer = receiver.post(make(wix_keys))
+
+    assert answer.status_code == status, answer.get_data(as_text=True)[:300]
+    if error is not None:
+        assert answer.json["error"] == error

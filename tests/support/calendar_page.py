@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
 
-from processor.config import load_settings
+from processor.config import Settings, load_settings
 from processor.devtools.fake_wix import FakeWix
-from processor.store.db import make_engine
+from processor.meetings.oauth_state import issue_state
+from processor.store.db import make_engine, utcnow
 from processor.store.migrate import upgrade
 from processor.web import create_app
 
 PUBLIC_BASE_URL = "https://meetings-processor.example"
+SECRET_KEY = "calendar-page-tests-secret-key-0123456789"
 
 
 def make_page_app(fake: FakeWix, public_key_pem: str, tmp_path: Path, *, app_mode: bool = False) -> Flask:
@@ -34,7 +37,21 @@ def make_page_app(fake: FakeWix, public_key_pem: str, tmp_path: Path, *, app_mod
             "CELERY_BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}",
             "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
             "LOG_FORMAT": "json",
+            "SECRET_KEY": SECRET_KEY,
             **credentials,
         }
     )
     return create_app(settings, configure_logs=False)
+
+
+def signed_state(
+    settings: Settings | str,
+    schedule_id: str,
+    instance_id: str,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """A state as `calendars connect` makes it (with these settings' SECRET_KEY, or this key)."""
+    key = settings if isinstance(settings, str) else settings.secret_key
+    token, _ = issue_state(key, instance_id=instance_id, schedule_id=schedule_id, now=now or utcnow())
+    return token

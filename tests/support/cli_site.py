@@ -18,6 +18,7 @@ from processor.wix.limiter import RateLimiter
 from tests.fixtures.store import fresh_store_url
 
 PUBLIC_BASE_URL = "https://meetings-processor.example"
+SECRET_KEY = "site-cli-tests-secret-key-0123456789abcdef"
 
 
 @dataclass
@@ -78,5 +79,6 @@ def site_cli(
         "DATABASE_URL": database_url,
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "LOG_FORMAT": "json",
+        "SECRET_KEY": SECRET_KEY,
     }
     return SiteCli(fake_wix, env, database_url)

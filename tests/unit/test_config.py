@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+
 import pytest
 
 from processor.config import ConfigError, load_settings
@@ -100,3 +103,44 @@ def test_without_secret_key_a_random_one_is_made_once_and_reused(tmp_path):
     assert len(first) >= 32
     assert path.stat().st_mode & 0o777 == 0o600
     assert server_secret(load_settings({"WIX_PUBLIC_KEY": PUBLIC, "SECRET_KEY": "k" * 32}), path) == "k" * 32
+
+
+def test_a_given_secret_key_is_used_and_never_shown():
+    settings = load_settings({"WIX_PUBLIC_KEY": PUBLIC, "SECRET_KEY": "k" * 40})
+
+    assert settings.secret_key == "k" * 40
+    assert "k" * 40 not in repr(settings)
+
+
+def test_settings_alone_never_write_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    load_settings({"WIX_PUBLIC_KEY": PUBLIC})
+
+    assert not (tmp_path / "var").exists()  # workers and CLI commands that sign nothing write nothing
+
+
+def _key_in(directory: str) -> str:
+    from processor.config import server_secret
+
+    os.chdir(directory)
+    return server_secret(load_settings({}, need_public_key=False))
+
+
+def test_processes_starting_together_agree_on_the_made_key(tmp_path):
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        keys = pool.map(_key_in, [str(tmp_path)] * 8)
+
+    assert len(set(keys)) == 1
+    assert keys[0] == (tmp_path / "var" / "secret-key").read_text().strip()
+    assert [p.name for p in (tmp_path / "var").iterdir()] == ["secret-key"]  # no temporary left
+
+
+def test_an_unwritable_var_directory_names_secret_key(tmp_path, monkeypatch):
+    from processor.config import server_secret
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "var").write_text("a file where the directory should be")
+
+    with pytest.raises(ConfigError, match="SECRET_KEY: not set, and var/secret-key cannot be"):
+        server_secret(load_settings({"WIX_PUBLIC_KEY": PUBLIC}))
