@@ -52,3 +52,17 @@ def booking_story(conn: psycopg.Connection[Any], booking_id: str) -> str:
             f"    ledger {key} {state} taken {created:%H:%M:%S.%f}"[:-3] + f" done {done} by event {event_id}"
         )
     return "\n".join("  " + p for p in parts)
+
+
+def connection_story(conn: psycopg.Connection[Any], connection_id: str) -> str:
+    """The watcher's events of one calendar connection, with their attempts, and its last status."""
+    ids = [
+        r[0] for r in conn.execute("SELECT id FROM events WHERE entity_id = %s ORDER BY id", (connection_id,))
+    ]
+    parts = [event_story(conn, i) for i in ids] or ["no event of this connection in the store"]
+    row = conn.execute(
+        "SELECT status, status_since FROM calendar_connections WHERE connection_id = %s", (connection_id,)
+    ).fetchone()
+    if row is not None:
+        parts.append(f"    last seen {row[0]} since {row[1]:%H:%M:%S}")
+    return "\n".join("  " + p for p in parts)

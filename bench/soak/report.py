@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 from bench.soak.chaos import Timeline
-from bench.soak.checks import Check
 from bench.soak.config import SoakConfig
+from bench.soak.verdict import Check
 
 MARK = {True: "ok", False: "VIOLATION", None: ""}
 

@@ -16,13 +16,14 @@ from typing import Any
 import psycopg
 
 from bench.soak.chaos import Chaos, Timeline
-from bench.soak.checks import Check, Inputs, run_checks
+from bench.soak.checks import run_checks
 from bench.soak.config import TERMINAL, SoakConfig
 from bench.soak.day import DayDriver, DayTruth, plan_day
 from bench.soak.delivery import Deliverer
 from bench.soak.report import details, table, violations, write_results
 from bench.soak.sinks import Sinks, SoakFakeWix
 from bench.soak.stack import REPO, Stack
+from bench.soak.verdict import Check, Inputs
 from processor.devtools.fake_wix import FaultRates
 from processor.devtools.keys import generate_key_pair
 
