@@ -89,11 +89,11 @@ class Chaos:
         if "receiver" not in self._done and t >= self.receiver_kill_at:
             self._done.add("receiver")
             self._receiver = self.rng.choice(self.stack.receivers)
-            self.stack.kill_receiver(self._receiver)
-            self._receiver_window = Window(
+            self._receiver_window = Window(  # opened before the kill: requests then in flight belong to it
                 "receiver_down", time.monotonic(), note=f"receiver {self._receiver.index}"
             )
             self.timeline.windows.append(self._receiver_window)
+            self.stack.kill_receiver(self._receiver)
             self.note(f"SIGKILL receiver {self._receiver.index} (port {self._receiver.port})")
         self._bring_receiver_back(t)
         if "redis" not in self._done and t >= self.redis_stop_at and self._over("receiver_down"):
