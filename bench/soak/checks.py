@@ -81,6 +81,8 @@ def doubled(inputs: Inputs) -> list[Check]:
     unrefunded = sorted(b for b in canceled if refunds[b] == 0)
     wrongly = sorted(b for b, n in refunds.items() if n and b not in canceled)
     waiting = _cancel_unfinished(conn, unrefunded)
+    once = sorted(b for b in canceled if refunds[b] == 1)
+    unrecorded = sorted(set(once) - _recorded_refunds(conn, once))
     emails = emails_by_booking(inputs.emails)
     invitations, cancellations = emails.get("invitation", Counter()), emails.get("cancellation", Counter())
     extra_invites = sorted(b for b, n in invitations.items() if n > 1)
@@ -120,6 +122,12 @@ def doubled(inputs: Inputs) -> list[Check]:
         ),
         Check(
             "doubled",
+            "refunds no event records as `refunded` (the record of issue 10 #6)",
+            f"{len(unrecorded)} of {len(once)}",
+            details=listed([story(b, "refunded at Wix; no event says so") for b in unrecorded]),
+        ),
+        Check(
+            "doubled",
             "host invitations per booking (≤ 1)",
             f"{len(extra_invites)} bookings with more than one",
             not extra_invites,
@@ -141,6 +149,17 @@ def doubled(inputs: Inputs) -> list[Check]:
         ),
     ]
     return checks + links(inputs)
+
+
+def _recorded_refunds(conn: psycopg.Connection[Any], booking_ids: list[str]) -> set[str]:
+    """Of these bookings, those with a cancel event that ended `succeeded: refunded …`."""
+    rows = conn.execute(
+        "SELECT DISTINCT entity_id FROM events WHERE entity_id = ANY(%s) "
+        "AND event_type = 'wix.bookings.v2.booking_canceled' AND status = 'succeeded' "
+        "AND status_reason LIKE 'refunded%%'",
+        (booking_ids,),
+    ).fetchall()
+    return {row[0] for row in rows}
 
 
 def _cancel_unfinished(conn: psycopg.Connection[Any], booking_ids: list[str]) -> set[str]:
