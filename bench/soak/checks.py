@@ -42,28 +42,28 @@ def lost(inputs: Inputs) -> list[Check]:
             "acknowledged (200) but not in the store",
             f"{len(missing)} of {len(acked_ids)}",
             not missing,
-            listed([f"event id {i}" for i in missing]),
+            listed([f"event id {i}" for i in missing], cap=None),
         ),
         Check(
             "lost",
             "one Wix event stored under several ids",
             str(len(split)),
             not split,
-            listed([f"{wix}: ids {sorted(ids)}" for wix, ids in split.items()]),
+            listed([f"{wix}: ids {sorted(ids)}" for wix, ids in split.items()], cap=None),
         ),
         Check(
             "lost",
             "in the store, never reached a final status",
             f"{len(unfinished)} of {len(stored)}" + (f" ({dict(by_status)})" if by_status else ""),
             not unfinished,
-            listed([event_story(conn, row[0]) for row in unfinished]),
+            listed([event_story(conn, row[0]) for row in unfinished], [str(row[0]) for row in unfinished]),
         ),
         Check(
             "lost",
             "sent but never answered 200 (Wix still retrying)",
             f"{len(never_acked)} of {len(tally.types)}",
             not never_acked,
-            listed([f"{w} ({tally.types[w]})" for w in never_acked]),
+            listed([f"{w} ({tally.types[w]})" for w in never_acked], cap=None),
         ),
     ]
 
@@ -117,27 +117,28 @@ def doubled(inputs: Inputs) -> list[Check]:
             listed(
                 [story(b, f"{refunds[b]} refunds") for b in twice]
                 + [story(b, "canceled, never refunded") for b in unrefunded]
-                + [story(b, "refunded, never canceled") for b in wrongly]
+                + [story(b, "refunded, never canceled") for b in wrongly],
+                twice + unrefunded + wrongly,
             ),
         ),
         Check(
             "doubled",
             "refunds no event records as `refunded` (the record of issue 10 #6)",
             f"{len(unrecorded)} of {len(once)}",
-            details=listed([story(b, "refunded at Wix; no event says so") for b in unrecorded]),
+            details=listed([story(b, "refunded at Wix; no event says so") for b in unrecorded], unrecorded),
         ),
         Check(
             "doubled",
             "host invitations per booking (≤ 1)",
             f"{len(extra_invites)} bookings with more than one",
             not extra_invites,
-            listed([story(b, f"{invitations[b]} invitations") for b in extra_invites]),
+            listed([story(b, f"{invitations[b]} invitations") for b in extra_invites], extra_invites),
         ),
         Check(
             "doubled",
             "bookings without an invitation (stale events skip it)",
             str(len(no_invite)),
-            details=listed([story(b, "no invitation") for b in no_invite]),
+            details=listed([story(b, "no invitation") for b in no_invite], no_invite),
         ),
         Check(
             "doubled",
@@ -145,7 +146,9 @@ def doubled(inputs: Inputs) -> list[Check]:
             f"{len(extra_cancels)} with more than one; {sum(1 for b in canceled if cancellations[b] == 0)}"
             f" of {len(canceled)} canceled with none",
             not extra_cancels,
-            listed([story(b, f"{cancellations[b]} cancellation emails") for b in extra_cancels]),
+            listed(
+                [story(b, f"{cancellations[b]} cancellation emails") for b in extra_cancels], extra_cancels
+            ),
         ),
     ]
     return checks + links(inputs)
@@ -196,14 +199,14 @@ def answers(inputs: Inputs) -> list[Check]:
             "5xx outside the injected outages",
             str(len(bad_5xx)),
             not bad_5xx,
-            listed([line(s) for s in bad_5xx]),
+            listed([line(s) for s in bad_5xx], cap=None),
         ),
         Check(
             "answers",
             "4xx answers (signed, well-formed webhooks)",
             str(len(bad_4xx)),
             not bad_4xx,
-            listed([line(s) for s in bad_4xx]),
+            listed([line(s) for s in bad_4xx], cap=None),
         ),
         Check("answers", "503 store_unavailable during the PostgreSQL restart", str(len(allowed))),
     ]

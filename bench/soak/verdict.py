@@ -40,8 +40,12 @@ class Inputs:
     retries: int
 
 
-def listed(lines: list[str]) -> list[str]:
-    return lines[:MAX_LISTED] + ([f"… and {len(lines) - MAX_LISTED} more"] if len(lines) > MAX_LISTED else [])
+def listed(lines: list[str], ids: list[str] | None = None, *, cap: int | None = MAX_LISTED) -> list[str]:
+    """The first `cap` lines of evidence (all with cap=None); past it, the other offenders' `ids`."""
+    if cap is None or len(lines) <= cap:
+        return lines
+    rest = f": {', '.join(ids[cap:])}" if ids is not None else ""
+    return [*lines[:cap], f"… and {len(lines) - cap} more{rest}"]
 
 
 # -- lost ---------------------------------------------------------------------------------------
