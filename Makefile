@@ -31,17 +31,26 @@ lint: $(STAMP) ## ruff format --check, ruff check, mypy --strict
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/mypy --explicit-package-bases -p bench.soak
 
 fmt: $(STAMP) ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) services lint ## Set up and run the whole test suite (real PostgreSQL, Redis, Celery, SMTP, fake Wix)
+test: $(STAMP) services lint ## Set up and run the whole test suite (real PostgreSQL, Redis, Celery, SMTP, fake Wix), then soak-short
 	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
+	@$(MAKE) --no-print-directory soak-short
 
 check: test ## Alias of test
 
 bench: $(STAMP) ## Ingest benchmark on loopback (bench/README.md)
 	bash bench/run-ingest.sh
 
-.PHONY: help install run services lint fmt test check bench
+# SOAK_ARGS: e.g. --seed 7 (another reproducible day), --lost-answer 0.01 (see bench/README.md#soak).
+soak: $(STAMP) ## Fault soak at deployment scale, <= 15 min: 2 receivers, 3 workers, 2 beats, faults; exit 1 on a violation
+	PYTHONUNBUFFERED=1 $(BIN)/python -m bench.soak $(SOAK_ARGS)
+
+soak-short: $(STAMP) ## The ~2-minute fault soak (50 bookings, one of each fault); part of make test
+	PYTHONUNBUFFERED=1 $(BIN)/python -m bench.soak --short $(SOAK_ARGS)
+
+.PHONY: help install run services lint fmt test check bench soak soak-short

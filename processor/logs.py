@@ -62,10 +62,15 @@ def configure_logging(
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
+    # JSON gets the traceback as text (`exception`), before `scrub` so it is scrubbed too; without
+    # it a library's exc_info was rendered as "<traceback object at …>". The console renderer
+    # prints tracebacks itself.
+    tracebacks: list[Any] = [structlog.processors.format_exc_info] if fmt == "json" else []
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        *tracebacks,
         scrub,
     ]
     structlog.configure(

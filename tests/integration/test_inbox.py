@@ -6,11 +6,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text, update
 
 from processor.store import inbox
 from processor.store.db import utcnow
 from processor.store.ledger import Ledger, LedgerBusyError
-from processor.store.models import EventStatus
+from processor.store.models import Event, EventStatus
 from processor.wix_event import WixEvent
 
 
@@ -70,6 +71,37 @@ def test_two_sweeps_at_once_requeue_each_due_event_once(sessions):
 
     assert sorted(first + second) == ids
     assert not set(first) & set(second)
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_a_sweep_skips_an_event_another_transaction_holds_instead_of_waiting_for_it(sessions):
+    """A worker's claim or another sweep holding a row must not hold the whole sweep up.
+
+    Found by the fault soak (bench/soak): under a backlog, each sweep updated its due events one
+    statement at a time in one transaction, the next sweeps (two beats, every few seconds) queued
+    behind its row locks, and the workers' slots filled with sweeps waiting for each other.
+    """
+    with sessions() as session:
+        ids = [inbox.record_received(session, _event(n))[0] for n in range(3)]
+    later = utcnow() + timedelta(minutes=5)
+
+    with sessions() as holder:
+        holder.execute(update(Event).where(Event.id == ids[0]).values(updated_at=Event.updated_at))
+        with sessions() as session:
+            session.execute(text("SET LOCAL lock_timeout = '2s'"))  # on today's main: raises here
+            won = inbox.requeue_due(
+                session, stuck_after=timedelta(minutes=1), received_grace=timedelta(seconds=30), now=later
+            )
+        holder.rollback()
+
+    assert won == ids[1:]
+    with sessions() as session:
+        assert (
+            inbox.requeue_due(
+                session, stuck_after=timedelta(minutes=10), received_grace=timedelta(seconds=30), now=later
+            )
+            == ids[:1]
+        )
 
 
 def test_a_failed_event_is_due_only_at_its_next_attempt_time(sessions):

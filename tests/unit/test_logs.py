@@ -74,3 +74,22 @@ def test_json_lines_go_to_stderr_scrubbed_and_at_or_above_the_level(restored_log
     assert lines[0]["reason"] == "mail [email]"
     assert {"level", "timestamp"} <= set(lines[0])
     assert lines[1]["level"] == "warning"
+
+
+def test_a_traceback_stays_in_the_json_line_as_scrubbed_text(restored_logging, capsys):
+    """Found by the fault soak: a Celery worker's "Unrecoverable error" on a broker loss was logged
+    with exc_info rendered as "<traceback object at …>", so nobody could see where it crashed."""
+    configure_logging(load_settings({"LOG_FORMAT": "json"}, need_public_key=False))
+
+    try:
+        raise AttributeError("'NoneType' object has no attribute 'hostname' (dana@example.com)")
+    except AttributeError:
+        logging.getLogger("celery.worker").critical("Unrecoverable error", exc_info=True)
+        structlog.get_logger("test").exception("flow.crashed")
+
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [line["event"] for line in lines] == ["Unrecoverable error", "flow.crashed"]
+    for line in lines:
+        assert "exc_info" not in line
+        assert line["exception"].startswith("Traceback (most recent call last):")
+        assert "AttributeError: 'NoneType' object has no attribute 'hostname' ([email])" in line["exception"]
