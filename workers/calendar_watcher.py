@@ -10,6 +10,7 @@ is logged and recorded on that site; it never stops the others.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -26,16 +27,22 @@ WATCH_CALENDAR_SITE_TASK = "watch_calendar_site"  # one site's poll, sent by the
 
 
 def sites_to_poll(deps: Deps) -> list[str]:
-    """The instance id to poll each installed site by (a site reached by several instance ids, once)."""
+    """The instance id to poll each installed site by (a site reached by several instance ids, once),
+    the least recently polled first: when the workers cannot poll every site within one period,
+    the polls that expire unrun are the freshest sites', and the next round starts with them."""
     chosen: dict[str, str] = {}
-    for instance_id in sites.installed_instance_ids(deps.sessions, deps.settings):
+    for instance_id in sites.installed_instance_ids(deps.sessions, deps.settings):  # install order
         try:
             site_key = deps.wix(instance_id).site_key
         except WixNotConfiguredError as exc:  # the settings, not the site: no site can be polled
             log.warning("watcher.not_configured", error=str(exc))
             return []
-        chosen.setdefault(site_key, instance_id)
-    return list(chosen.values())
+        chosen.setdefault(site_key, instance_id)  # always the same one: its connections are its own
+    polled_at = {
+        row.instance_id: row.last_polled_at for row in sites.list_sites(deps.sessions, deps.settings)
+    }
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(chosen.values(), key=lambda i: polled_at.get(i) or never)
 
 
 def poll_site(deps: Deps, instance_id: str) -> list[int]:

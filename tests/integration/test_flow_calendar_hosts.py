@@ -31,7 +31,9 @@ def two_calendars(fake_wix: FakeWix) -> dict[str, Any]:
     link = fake_wix.add_service("Intro call", staff_member_ids=[host["resourceId"]])
     schedule_id = host["resource"]["eventsSchedule"]["id"]
     google = fake_wix.add_connection(schedule_id, email="dana@example.com")
-    outlook = fake_wix.add_connection(schedule_id, provider_id=MICROSOFT_PROVIDER_ID, email="dana@example.com")
+    outlook = fake_wix.add_connection(
+        schedule_id, provider_id=MICROSOFT_PROVIDER_ID, email="dana@example.com"
+    )
     return {"link": link["id"], "google": google["id"], "outlook": outlook["id"], "schedule_id": schedule_id}
 
 
