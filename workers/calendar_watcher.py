@@ -61,7 +61,10 @@ def poll_site(deps: Deps, instance_id: str) -> list[int]:
 
 
 def watch_site(deps: Deps, celery: Any, instance_id: str) -> list[int]:
-    """Poll one site and publish its changes (the per-site task)."""
+    """Poll one site and publish its changes (the per-site task); not one removed since the round began."""
+    site = sites.get_site(deps.sessions, instance_id)
+    if site is not None and site.status == "removed":
+        return []
     new_ids = poll_site(deps, instance_id)
     if new_ids:
         publish(celery, new_ids)
