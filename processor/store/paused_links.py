@@ -1,4 +1,5 @@
-"""Scheduling links the processor turned off (a broken calendar), so recovery turns only those back on."""
+"""Scheduling links the processor turned off (a broken calendar), so recovery turns only those back on;
+and the per-schedule hold that lets one pause or resume of a host's links run at a time."""
 
 from __future__ import annotations
 
