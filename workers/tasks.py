@@ -43,5 +43,12 @@ def sweep() -> int:
 
 @app.task(name=WATCH_CALENDARS_TASK, ignore_result=True)
 def watch_calendars() -> int:
-    """Poll installed sites' calendar connections; each change becomes a stored, queued event."""
-    return len(calendar_watcher.watch_calendars(wiring.deps(celery=app), app))
+    """Beat: send one `watch_calendar_site` task per installed site (workers share the round)."""
+    return calendar_watcher.fan_out_site_polls(wiring.deps(celery=app), app)
+
+
+@app.task(name=calendar_watcher.WATCH_CALENDAR_SITE_TASK, ignore_result=True)
+def watch_calendar_site(instance_id: str) -> int:
+    """Poll one site's calendar connections; each change becomes a stored, queued event."""
+    with bound_contextvars(instance_id=instance_id):
+        return len(calendar_watcher.watch_site(wiring.deps(celery=app), app, instance_id))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from processor.store import inbox, sites
-from processor.store.connections import add_connection, find_connection, lock_site_connections
+from processor.store.connections import first_sighting, lock_site_connections
 from processor.store.db import Sessions
 from processor.wix.client import WixClient
 from processor.wix.staff import StaffMember
@@ -59,9 +59,10 @@ def observe_connections(
     for connection in connections:
         connection_id, status = connection["id"], connection.get("status") or "UNDEFINED"
         seen.add(connection_id)
-        row = known.get(connection_id) or find_connection(session, connection_id)
-        if row is None:
-            row = add_connection(session, connection_id, instance_id, status=status, now=now)
+        row, new = known.get(connection_id), False
+        if row is None:  # new, known under another instance id, or just added by a racing watcher
+            row, new = first_sighting(session, connection_id, instance_id, status=status, now=now)
+        if new:
             changes.append(ConnectionChange(connection, None, now))
         elif row.status != status:
             changes.append(ConnectionChange(connection, row.status, now))

@@ -1,16 +1,22 @@
-"""Pause a host's scheduling links while their calendar is broken, resume only those we paused."""
+"""Pause a host's scheduling links while a calendar of theirs is broken; resume only those we paused,
+and only once none of the host's calendar connections is broken."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import structlog
 
 from processor.config import Settings
+from processor.meetings.connection_changes import DISCONNECTED, MISSING_ROUNDS_FOR_DISCONNECTED
 from processor.meetings.hosts import host_for_schedule
 from processor.meetings.link_switch import LinkChange, activate_link, deactivate_link, edited_while_paused
 from processor.meetings.links import links_for_host
-from processor.store import paused_links
+from processor.store import connections, paused_links
 from processor.store.db import Sessions
 from processor.store.ledger import Ledger
+from processor.store.models import CalendarConnectionState
+from processor.wix.calendars import BROKEN_STATUSES
 from processor.wix.client import WixClient
 from processor.wix.services import Service
 from processor.wix.staff import StaffMember
@@ -58,15 +64,46 @@ def pause_host_links(
     return host, [s for s in touched if s.id in ours]
 
 
+@dataclass
+class Resumption:
+    """What a recovery did: the host, links turned back on, links left off (edited on Wix while
+    paused), and the host's connections still broken (then nothing was turned on)."""
+
+    host: StaffMember | None = None
+    resumed: list[Service] = field(default_factory=list)
+    left_off: list[Service] = field(default_factory=list)
+    still_broken: list[CalendarConnectionState] = field(default_factory=list)
+
+
+def broken_connections(sessions: Sessions, schedule_id: str) -> list[CalendarConnectionState]:
+    """The schedule's connections whose latest known status is broken.
+
+    Not one that vanished from Wix's listing (DISCONNECTED by the missing-twice rule): it is no
+    connection of the host's any more, and a host who connects a new calendar instead gets their
+    links back."""
+    return [
+        row
+        for row in connections.schedule_connections(sessions, schedule_id)
+        if row.status in BROKEN_STATUSES
+        and not (row.status == DISCONNECTED and row.missing_count >= MISSING_ROUNDS_FOR_DISCONNECTED)
+    ]
+
+
 def resume_host_links(
     wix: WixClient, sessions: Sessions, ledger: Ledger, *, instance_id: str, schedule_id: str, event_id: int
-) -> tuple[StaffMember | None, list[Service], list[Service]]:
-    """Turn back on the links we paused for this schedule (never others).
+) -> Resumption:
+    """Turn back on the links we paused for this schedule (never others), once none of its
+    connections is broken (a host with Google and Outlook: both must be healthy).
 
-    Returns the host, the links turned back on, and the links to leave off because someone edited
-    them on Wix while they were paused (link_switch.edited_while_paused): never switched on,
-    still remembered until the flow has told ops and called forget_links_left_off.
+    Links someone edited on Wix while they were paused (link_switch.edited_while_paused) are left
+    off: never switched on, still remembered until the flow has told ops and called
+    forget_links_left_off. Call it holding paused_links.holding_link_switch, so the statuses read
+    here are still the latest when the writes land.
     """
+    still_broken = broken_connections(sessions, schedule_id)
+    if still_broken:
+        log.info("links.stay_paused", schedule_id=schedule_id, broken=[r.connection_id for r in still_broken])
+        return Resumption(still_broken=still_broken)
     recorded = paused_links.deactivated_links(sessions, schedule_id=schedule_id)
     host = host_for_schedule(wix, schedule_id)
     services = {s.id: s for s in (links_for_host(wix, host) if host else [])}
@@ -96,7 +133,7 @@ def resume_host_links(
                     activate_key(service_id, event_id), _link_result(service(service_id), change)
                 )
         resumed.append(service(service_id))
-    return host, resumed, left_off
+    return Resumption(host, resumed, left_off)
 
 
 def forget_links_left_off(sessions: Sessions, links: list[Service]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from processor.config import normalize_database_url
@@ -50,6 +51,12 @@ def session_scope(sessions: Sessions) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error, always close."""
     with sessions() as session, session.begin():
         yield session
+
+
+def upsert_insert(session: Session, model: Any) -> Any:
+    """An INSERT for this session's backend that takes `.on_conflict_do_nothing(...)` (PG and SQLite)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

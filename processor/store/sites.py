@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from processor.config import Settings
-from processor.store.db import Sessions, session_scope
+from processor.store.db import Sessions, session_scope, upsert_insert
 from processor.store.models import Site, WixToken
 
 SITE_FIELDS = ("meetings_service_id", "booking_page_url", "schedule_id", "booking_policy_id", "details")
@@ -80,10 +80,13 @@ def record_poll(
     `installed`, as installed_instance_ids already counts it.
     """
     with session_scope(sessions) as session:
-        site = session.get(Site, instance_id)
-        if site is None:
-            site = Site(instance_id=instance_id, status="installed", installed_at=now)
-            session.add(site)
+        session.execute(  # an upsert: two watchers may give a new site its row at once
+            upsert_insert(session, Site)
+            .values(instance_id=instance_id, status="installed", installed_at=now)
+            .on_conflict_do_nothing(index_elements=["instance_id"])
+        )
+        site = session.get(Site, instance_id, populate_existing=True)
+        assert site is not None
         site.last_polled_at = now
         site.last_poll_error = error[:200] if error else None
         if hosts is not None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from processor.config import Settings
 from processor.meetings.connection_changes import CONNECTION_EVENT_TYPE, check_connections
 from processor.meetings.pauses import forget_links_left_off, pause_host_links, resume_host_links
-from processor.store import connections, sites
+from processor.store import connections, paused_links, sites
 from processor.store.db import Sessions
 from processor.store.ledger import Ledger
 from processor.wix.calendars import BROKEN_STATUSES, HEALTHY_STATUSES, sync_config
@@ -42,63 +43,86 @@ def sync_calendar_connection(
     outbox: Outbox,
     event_id: int,
 ) -> Outcome:
-    """Broken: pause the host's links. Healthy (new or recovered): import on, resume what we paused.
+    """Broken: pause the host's links. Healthy (new or recovered): import on, and resume what we
+    paused once none of the host's connections is broken.
 
-    The link changes decide the outcome; the host's emails and the ops alert are recorded after them."""
+    Decided by the connection's latest known status, read holding the schedule's link switch: a
+    break and a recovery of one host never interleave, and an event whose status is no longer the
+    latest changes nothing (the later event decides). The link changes decide the outcome; the
+    host's emails and the ops alert are recorded after them."""
     connection: dict[str, Any] = event.data.get("connection") or {}
     connection_id, status = connection.get("id"), connection.get("status")
     schedule_id = connection.get("scheduleId")
     if not connection_id or not schedule_id or not event.instance_id:
         return Skipped("event names no connection, schedule or site")
-    state = connections.connection_state(sessions, connection_id)
-    if state is not None and state.status != status:
-        return Skipped(f"stale: the connection is {state.status} now, not {status}")
-    if status in BROKEN_STATUSES:
-        reason = f"your calendar connection is {status}" + (
-            f" ({connection['errorReason']})" if connection.get("errorReason") else ""
-        )
-        host, paused = pause_host_links(
-            wix,
-            sessions,
-            ledger,
-            instance_id=event.instance_id,
-            schedule_id=schedule_id,
-            connection_id=connection_id,
-            reason=reason,
-            settings=settings,
-            event_id=event_id,
-        )
-        notify_links(
-            paused, host, paused=True, reason=reason, outbox=outbox, event_id=event_id,
-            connection_id=connection_id,
-        )  # fmt: skip
-        return (
-            Succeeded(f"{len(paused)} link(s) deactivated")
-            if paused
-            else Skipped("no enabled links to pause")
-        )
-    if status in HEALTHY_STATUSES:
+    if status not in BROKEN_STATUSES and status not in HEALTHY_STATUSES:
+        return Skipped(f"status {status}: nothing to do")
+    lease = timedelta(seconds=settings.stuck_after_seconds)
+    with paused_links.holding_link_switch(sessions, schedule_id, lease=lease):
+        state = connections.connection_state(sessions, connection_id)
+        if state is not None and state.status != status:
+            return Skipped(f"stale: the connection is {state.status} now, not {status}")
+        if status in BROKEN_STATUSES:
+            return _pause(event.instance_id, connection, wix=wix, settings=settings, sessions=sessions,
+                          ledger=ledger, outbox=outbox, event_id=event_id)  # fmt: skip
         imported = _ensure_import(wix, connection)
-        host, resumed, left_off = resume_host_links(
+        done = resume_host_links(
             wix, sessions, ledger, instance_id=event.instance_id, schedule_id=schedule_id, event_id=event_id
         )
-        notify_links(
-            resumed, host, paused=False, reason=f"calendar {status}", outbox=outbox, event_id=event_id,
-            connection_id=connection_id,
-        )  # fmt: skip
-        release_links_left_off(left_off, sessions=sessions, outbox=outbox, event_id=event_id)
-        detail = "; ".join(
-            part
-            for part in (
-                f"{len(resumed)} link(s) reactivated" if resumed or not left_off else "",
-                f"{len(left_off)} left off (edited on Wix while paused)" if left_off else "",
-                "import turned on" if imported else "",
-            )
-            if part
+    if done.still_broken:
+        waiting = ", ".join(f"{row.connection_id} {row.status}" for row in done.still_broken)
+        detail = f"links stay paused: {len(done.still_broken)} other connection(s) still broken ({waiting})"
+        return Succeeded(detail + "; import turned on") if imported else Skipped(detail)
+    notify_links(
+        done.resumed, done.host, paused=False, reason=f"calendar {status}", outbox=outbox, event_id=event_id,
+        connection_id=connection_id,
+    )  # fmt: skip
+    release_links_left_off(done.left_off, sessions=sessions, outbox=outbox, event_id=event_id)
+    detail = "; ".join(
+        part
+        for part in (
+            f"{len(done.resumed)} link(s) reactivated" if done.resumed or not done.left_off else "",
+            f"{len(done.left_off)} left off (edited on Wix while paused)" if done.left_off else "",
+            "import turned on" if imported else "",
         )
-        changed = resumed or imported or left_off
-        return Succeeded(detail) if changed else Skipped("healthy; nothing to change")
-    return Skipped(f"status {status}: nothing to do")
+        if part
+    )
+    changed = done.resumed or imported or done.left_off
+    return Succeeded(detail) if changed else Skipped("healthy; nothing to change")
+
+
+def _pause(
+    instance_id: str,
+    connection: dict[str, Any],
+    *,
+    wix: WixClient,
+    settings: Settings,
+    sessions: Sessions,
+    ledger: Ledger,
+    outbox: Outbox,
+    event_id: int,
+) -> Outcome:
+    """Turn the host's links off (the caller holds the switch), then record the notices."""
+    status = connection["status"]
+    reason = f"your calendar connection is {status}" + (
+        f" ({connection['errorReason']})" if connection.get("errorReason") else ""
+    )
+    host, paused = pause_host_links(
+        wix,
+        sessions,
+        ledger,
+        instance_id=instance_id,
+        schedule_id=connection["scheduleId"],
+        connection_id=connection["id"],
+        reason=reason,
+        settings=settings,
+        event_id=event_id,
+    )
+    notify_links(
+        paused, host, paused=True, reason=reason, outbox=outbox, event_id=event_id,
+        connection_id=connection["id"],
+    )  # fmt: skip
+    return Succeeded(f"{len(paused)} link(s) deactivated") if paused else Skipped("no enabled links to pause")
 
 
 @handles(*STAFF_EVENT_TYPES)
