@@ -1,4 +1,4 @@
-"""Personal data out of a stored payload: names, emails, phones, addresses, contact and form fields, free text.
+"""Personal data out of a stored payload: names, emails, phones, addresses, contact and form fields, text.
 
 What stays is what operating the processor needs: ids, types, statuses, times and amounts. The rule is
 by key, so it works on every Wix payload shape without knowing them all: a *personal container*
@@ -98,9 +98,9 @@ def _redact(value: Any, *, inside_person: bool) -> Any:
             lowered = key.lower()
             if isinstance(item, str) and key.endswith("AsJson"):
                 out[key] = _redact_json_text(item, inside_person=inside_person)
-            elif lowered in PERSONAL_KEYS:
-                continue
-            elif inside_person and not is_id_key(key) and not isinstance(item, (dict, list)):
+            elif lowered in PERSONAL_KEYS or (
+                inside_person and not is_id_key(key) and not isinstance(item, (dict, list))
+            ):
                 continue
             else:
                 person = inside_person or lowered in PERSONAL_CONTAINERS
@@ -120,7 +120,7 @@ def _redact_json_text(text: str, *, inside_person: bool) -> str:
 
 
 def string_values(value: Any) -> Iterator[str]:
-    """Every string in a JSON value (JSON-in-a-string bodies included), for exact matches on an id or email."""
+    """Every string in a JSON value, JSON-in-a-string bodies included (to find an id or an email)."""
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(item, str) and key.endswith("AsJson"):

@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from processor.config import MIN_EVENT_RETENTION_DAYS, Settings
@@ -191,7 +191,7 @@ def _delete_batch(
 
 
 def _redact_batch(session: Session, cutoff: datetime, limit: int, after_id: int) -> tuple[int, int]:
-    """One transaction: redact up to `limit` payloads after `after_id`; (how many, last id or 0 at the end)."""
+    """One transaction: redact up to `limit` payloads after `after_id`; (count, last id or 0 when done)."""
     with session.begin():
         rows = session.execute(
             select(Event.id, Event.payload)
@@ -221,8 +221,8 @@ def redact_rows(session: Session, rows: list[tuple[int, dict[str, Any]]], now: d
     """Write each payload back without its personal data and stamp `payload_redacted_at` (one statement)."""
     if not rows:
         return
-    table = Event.__table__
-    session.execute(
+    table = cast(Table, Event.__table__)
+    session.connection().execute(  # Core executemany: one statement for the batch
         update(table)
         .where(table.c.id == bindparam("row_id"))
         .values(payload=bindparam("new_payload", type_=table.c.payload.type), payload_redacted_at=now),

@@ -157,13 +157,15 @@ class Outbox:
     ops: OpsAlerts  # asked only whether the webhook is set
     clock: Clock
     recorded: list[int] = field(default_factory=list)
+    # Why this attempt records no email at all (an event a privacy request caused), or None.
+    no_email_because: str | None = None
 
     def email(self, key: str, spec: EmailMessageSpec) -> Recorded:
         """Record `spec` under `key` (`skipped` at once when email is off or nobody can receive it)."""
-        skip = None
-        if not self.mailer.enabled:
+        skip = self.no_email_because
+        if skip is None and not self.mailer.enabled:
             skip = "email off (SMTP_URL unset)"
-        elif not self.mailer.recipient(spec):
+        elif skip is None and not self.mailer.recipient(spec):
             skip = "no recipient address"
         role: Literal["host", "customer"] = "customer" if spec.role == "customer" else "host"
         return self._record(
