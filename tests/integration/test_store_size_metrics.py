@@ -45,7 +45,7 @@ def test_an_empty_store_has_no_oldest_event():
 
     from processor.retention_metrics import StoreSize, StoreSizeMetrics
 
-    (rows, age) = StoreSizeMetrics(lambda: StoreSize({"events": 0}, None, datetime.now(UTC))).collect()
+    (_rows, age) = StoreSizeMetrics(lambda: StoreSize({"events": 0}, None, datetime.now(UTC))).collect()
 
     assert age.samples[0].value == 0
 
