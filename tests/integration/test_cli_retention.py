@@ -51,6 +51,20 @@ def test_purge_older_than_deletes_what_is_older_and_prints_a_table_per_status(se
         assert session.execute(select(Event.wix_event_id)).scalars().all() == ["w-c"]
 
 
+def test_events_show_marks_a_redacted_payload(sessions, store_url, tmp_path):
+    event_id = store_event(sessions, "a", "succeeded", 20)
+    env = user_env(DATABASE_URL=store_url)
+    assert run_cli(tmp_path, env, "events", "purge").returncode == 0
+
+    shown = run_cli(tmp_path, env, "events", "show", str(event_id))
+    as_json = json.loads(run_cli(tmp_path, env, "events", "show", str(event_id), "--json").stdout)
+
+    (line,) = [line for line in shown.stdout.splitlines() if line.startswith("payload_redacted_at")]
+    assert line.split()[1].startswith("20")
+    assert as_json["payload_redacted_at"] is not None
+    assert "lee@example.com" not in shown.stdout
+
+
 def test_purge_older_than_under_seven_days_is_bad_usage(store_url, tmp_path):
     result = run_cli(tmp_path, user_env(DATABASE_URL=store_url), "events", "purge", "--older-than", "3d")
 
