@@ -173,6 +173,21 @@ class Notification(Base):
     __table_args__ = (Index("ix_notifications_status_next_attempt", "status", "next_attempt_at"),)
 
 
+class PurgedNotice(Base):
+    """An email key whose event the purge deleted: a later event of the booking does not send it again.
+
+    Email keys are once per booking (or revision), and the outbox row that held one goes with its
+    event; this row keeps the key (ids only) so a cancellation delivered after the purge emails nobody
+    twice, as the ledger keeps it from refunding twice."""
+
+    __tablename__ = "purged_notices"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    purged_at: Mapped[datetime]
+
+
 class PrivacyErasure(Base):
     """A privacy request carried out: what asked, whose (as ids or a hash, never the data), what changed."""
 

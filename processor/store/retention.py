@@ -24,6 +24,7 @@ from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from processor.config import MIN_EVENT_RETENTION_DAYS, Settings
+from processor.store import purged_notices
 from processor.store.db import Sessions, utcnow
 from processor.store.models import Attempt, Event, EventStatus, Notification
 from processor.store.redaction import redact_payload
@@ -192,6 +193,7 @@ def _delete_batch(
         if not rows:
             return 0
         ids = [row.id for row in rows]
+        purged_notices.remember(session, ids, utcnow())  # no email of theirs goes twice
         report.notifications_deleted += _count(
             session.execute(delete(Notification).where(Notification.event_id.in_(ids)))
         )

@@ -66,8 +66,8 @@ def test_a_redacted_event_delivered_again_still_answers_duplicate(
     assert "lee@example.com" not in json.dumps(pipeline.event(first)["payload"])
 
 
-def test_a_cancellation_delivered_again_after_its_event_was_purged_refunds_nothing_twice(
-    flow_pipeline, fake_wix: FakeWix, signed_event
+def test_a_cancellation_delivered_again_after_its_event_was_purged_refunds_and_emails_nothing_twice(
+    flow_pipeline, fake_wix: FakeWix, signed_event, smtp_sink
 ) -> None:
     pipeline = flow_pipeline(REFUND_POLICY="always", PURGE_INTERVAL_SECONDS="1")
     pipeline.start_worker(beat=True)  # beat's purge deletes it
@@ -76,6 +76,7 @@ def test_a_cancellation_delivered_again_after_its_event_was_purged_refunds_nothi
     token = signed_event(CANCELED, entity_id=booking["id"], body=body, sequence=2)
     first = pipeline.post(token).json["event_id"]
     assert pipeline.wait_for_status(first)["status"] == "succeeded"
+    emails = len(smtp_sink.wait_for(3))  # the host's cancellation, the customer's and host's refund
 
     _age(pipeline, first, 40)
     wait_until(lambda: _stored(pipeline, first) is None, timeout=30)
@@ -86,6 +87,8 @@ def test_a_cancellation_delivered_again_after_its_event_was_purged_refunds_nothi
     assert (later["status"], later["status_reason"]) == ("skipped", "already refunded")
     assert len(fake_wix.refunds) == 1
     assert Ledger(pipeline.sessions).is_done(f"refund:{booking['id']}")
+    assert later["notifications"] == []
+    assert len(smtp_sink.messages) == emails
 
 
 def test_an_anonymisation_event_erases_the_customer_from_earlier_events_and_sends_no_email(

@@ -14,7 +14,7 @@ from processor.config import load_settings
 from processor.store import inbox
 from processor.store.db import Sessions, utcnow
 from processor.store.ledger import Ledger
-from processor.store.models import Attempt, Event, LedgerEntry, Notification
+from processor.store.models import Attempt, Event, LedgerEntry, Notification, PurgedNotice
 from processor.store.paused_links import deactivated_links, record_deactivated_link
 from processor.store.retention import RetentionPolicy, RetentionTooShortError, plan, purge
 from processor.wix_event import WixEvent
@@ -223,6 +223,16 @@ def test_the_ledger_and_the_links_we_paused_outlive_the_events_that_made_them(se
     assert Ledger(sessions).is_done("refund:b-1")
     assert [link.service_id for link in deactivated_links(sessions)] == ["svc-1"]
     assert count(sessions, LedgerEntry) == 1
+
+
+def test_the_email_keys_of_a_purged_event_are_kept_so_its_emails_never_go_twice(sessions):
+    store_event(sessions, "b-1", "succeeded", 40)
+
+    purge(sessions, POLICY)
+
+    with sessions() as session:
+        kept = session.execute(select(PurgedNotice.key, PurgedNotice.status)).all()
+    assert kept == [("email:b-1:x", "pending")]
 
 
 def test_older_than_replaces_both_ages_and_may_not_go_under_seven_days():

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import structlog
 
-from processor.store import event_queries, notifications
+from processor.store import event_queries, notifications, purged_notices
 from processor.store.db import Sessions
 from processor.store.notifications import NewNotification, Recorded
 from processor.wix.bookings import Booking
@@ -186,6 +186,8 @@ class Outbox:
         return result
 
     def _record(self, new: NewNotification) -> Recorded:
+        if new.channel == "email" and (purged := purged_notices.earlier(self.sessions, new.key)):
+            return purged  # recorded by an event the purge deleted since: once per booking still holds
         result = notifications.record(self.sessions, self.event_id, new, now=self.clock())
         if result.outcome != "exists" and result.status == "pending":
             self.recorded.append(result.id)

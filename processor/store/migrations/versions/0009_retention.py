@@ -2,7 +2,8 @@
 
 `events.payload_redacted_at` marks a payload whose personal data the purge (PAYLOAD_RETENTION_DAYS) or
 a privacy request removed; `ix_events_status_received_at` serves the purge's search by status and
-age; `privacy_erasures` records each privacy request carried out (ids or a hash only).
+age; `purged_notices` keeps the email keys of purged events (sent once per booking, so never again);
+`privacy_erasures` records each privacy request carried out (ids or a hash only).
 
 Revision ID: 0009
 Revises: 0006
@@ -25,6 +26,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("payload_redacted_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_events_status_received_at", ["status", "received_at"], unique=False)
     op.create_table(
+        "purged_notices",
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("event_id", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("purged_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_table(
         "privacy_erasures",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("requested_by", sa.String(length=20), nullable=False),
@@ -40,6 +49,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("privacy_erasures")
+    op.drop_table("purged_notices")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_status_received_at")
         batch_op.drop_column("payload_redacted_at")
