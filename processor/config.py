@@ -23,6 +23,9 @@ DEV_PUBLIC_KEY = DEV_KEY_DIR / "public.pem"
 DEV_PRIVATE_KEY = DEV_KEY_DIR / "private.pem"
 SECRET_KEY_FILE = Path("var") / "secret-key"
 SECRET_KEY_MIN_LENGTH = 32
+# Wix retries a webhook for about 47 hours; an event id forgotten sooner than this would let a
+# late retry be stored and processed again (deduplication is by the stored Wix event id).
+MIN_EVENT_RETENTION_DAYS = 7
 
 _PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
 
@@ -73,6 +76,10 @@ class Settings:
     log_format: str = "console"
     web_workers: int = field(default_factory=default_web_workers)
     worker_concurrency: int = 2
+    retention_days: int = 30
+    dead_retention_days: int = 90
+    payload_retention_days: int = 14
+    purge_interval_seconds: int = 86400
 
     @property
     def wix_auth_mode(self) -> str | None:
@@ -130,6 +137,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         log_format=_one_of(env, "LOG_FORMAT", LOG_FORMATS, default=_default_log_format()),
         web_workers=_positive_int(env, "WEB_WORKERS", default=default_web_workers()),
         worker_concurrency=_positive_int(env, "WORKER_CONCURRENCY", default=2),
+        retention_days=_retention_days(env, "RETENTION_DAYS", default=30),
+        dead_retention_days=_retention_days(env, "DEAD_RETENTION_DAYS", default=90),
+        payload_retention_days=_positive_int(env, "PAYLOAD_RETENTION_DAYS", default=14),
+        purge_interval_seconds=_positive_int(env, "PURGE_INTERVAL_SECONDS", default=86400),
     )
     if settings.retry_max_seconds < settings.retry_base_seconds:
         raise ConfigError(
@@ -145,6 +156,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         missing = "WIX_SITE_ID" if settings.wix_api_key else "WIX_API_KEY"
         raise ConfigError(f"{missing}: WIX_API_KEY and WIX_SITE_ID go together; {missing} is unset")
     return settings
+
+
+def _retention_days(env: Mapping[str, str], name: str, *, default: int) -> int:
+    """Days an event is kept; never fewer than MIN_EVENT_RETENTION_DAYS, or dedup would forget ids."""
+    days = _positive_int(env, name, default=default)
+    if days < MIN_EVENT_RETENTION_DAYS:
+        raise ConfigError(
+            f"{name}: must be at least {MIN_EVENT_RETENTION_DAYS} days, got {days} (Wix retries a webhook "
+            "for about 47 hours, and an event id forgotten sooner would let a late retry run twice)"
+        )
+    return days
 
 
 def _secret_key(env: Mapping[str, str]) -> str | None:

@@ -24,6 +24,7 @@ log = structlog.get_logger(__name__)
 PROCESS_EVENT_TASK = "process_event"
 PROCESS_EVENTS_TASK = "process_events"  # a batch of ids, fanned out by the worker
 SWEEP_TASK = "sweep"
+PURGE_TASK = "purge"  # retention: old events deleted, old payloads redacted (workers/housekeeping.py)
 WATCH_CALENDARS_TASK = "watch_calendars"
 DELIVER_NOTIFICATIONS_TASK = "deliver_notifications"  # ids of stored notifications, sent in one run
 

@@ -36,6 +36,12 @@ class WixEvent:
         return data
 
     @property
+    def anonymize_request(self) -> bool:
+        """Whether Wix sent this event because of a GDPR anonymisation (`triggeredByAnonymizeRequest`)."""
+        data = self.payload.get("data")
+        return isinstance(data, dict) and data.get("triggeredByAnonymizeRequest") is True
+
+    @property
     def body(self) -> dict[str, Any] | None:
         """The entity or action body, whichever of Wix's event kinds this is."""
         return event_body(self.data)

@@ -11,7 +11,7 @@ from structlog.contextvars import bound_contextvars
 from processor.store import inbox
 from processor.store.models import Event, EventStatus
 from processor.wix_event import WixEvent
-from workers import delivery, retry_policy
+from workers import delivery, privacy_requests, retry_policy
 from workers.flows.registry import Skipped, flow_for
 from workers.wiring import Deps, bind
 
@@ -38,7 +38,10 @@ def run(event_id: int, deps: Deps) -> str | None:
         event = stored_event(row)
     with bound_contextvars(event_id=event_id, event_type=event.event_type, attempt=claimed.attempt_number):
         started = time.monotonic()
-        status, outcome, reason, next_at = _dispatch(event, event_id, deps, claimed.failures_so_far)
+        dispatched = _dispatch(event, event_id, deps, claimed.failures_so_far)
+        status, outcome, reason, next_at = privacy_requests.honour(
+            event, event_id, deps, dispatched, claimed.failures_so_far
+        )
         elapsed = time.monotonic() - started
         with deps.sessions() as session:
             finished = inbox.finish(

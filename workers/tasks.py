@@ -8,10 +8,11 @@ from processor.queue import (
     DELIVER_NOTIFICATIONS_TASK,
     PROCESS_EVENT_TASK,
     PROCESS_EVENTS_TASK,
+    PURGE_TASK,
     SWEEP_TASK,
     WATCH_CALENDARS_TASK,
 )
-from workers import app, calendar_watcher, delivery, processing, recovery, wiring
+from workers import app, calendar_watcher, delivery, housekeeping, processing, recovery, wiring
 
 
 @app.task(name=PROCESS_EVENT_TASK, acks_late=True, ignore_result=True)
@@ -52,3 +53,9 @@ def watch_calendar_site(instance_id: str) -> int:
     """Poll one site's calendar connections; each change becomes a stored, queued event."""
     with bound_contextvars(instance_id=instance_id):
         return len(calendar_watcher.watch_site(wiring.deps(celery=app), app, instance_id))
+
+
+@app.task(name=PURGE_TASK, ignore_result=True)
+def purge() -> int:
+    """Delete events past their retention and redact old payloads, in short batches; how many deleted."""
+    return housekeeping.run_purge(wiring.deps(celery=app)).events_deleted

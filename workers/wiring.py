@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from celery import Celery
 
 Publisher = Callable[[Sequence[int]], list[int]]
+NO_EMAIL_ON_PRIVACY_REQUEST = "privacy request: no email about it"
 
 
 @dataclass
@@ -53,11 +54,16 @@ class Deps:
         lease = timedelta(seconds=self.settings.stuck_after_seconds)
         return Ledger(self.sessions, event_id=event_id, lease=lease)
 
-    def outbox(self, event_id: int) -> Outbox:
+    def outbox(self, event_id: int, *, no_email_because: str | None = None) -> Outbox:
         """The event's outbox for this attempt (one per event until `take_outbox`)."""
         if event_id not in self._outboxes:
             self._outboxes[event_id] = Outbox(
-                self.sessions, event_id, mailer=self.mailer(), ops=self.ops(), clock=self.clock
+                self.sessions,
+                event_id,
+                mailer=self.mailer(),
+                ops=self.ops(),
+                clock=self.clock,
+                no_email_because=no_email_because,
             )
         return self._outboxes[event_id]
 
@@ -101,7 +107,9 @@ class Deps:
             "settings": lambda: self.settings,
             "sessions": lambda: self.sessions,
             "ledger": lambda: self.ledger(event_id),
-            "outbox": lambda: self.outbox(event_id),
+            "outbox": lambda: self.outbox(
+                event_id, no_email_because=NO_EMAIL_ON_PRIVACY_REQUEST if event.anonymize_request else None
+            ),
             "wix": lambda: self.wix(event.instance_id),
             "clock": lambda: self.clock,
             "publish": lambda: self.publish,

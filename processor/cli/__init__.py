@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from processor.cli import bookings, calendars, dev, events, hosts, links, roles
+from processor.cli import bookings, calendars, dev, events, hosts, links, privacy, retention, roles
 from processor.cli.common import run_main
 
 
@@ -14,7 +14,7 @@ def cli() -> None:
     """Process Wix Meetings webhooks: receive, store, queue, run follow-up flows, operate."""
 
 
-for module in (roles, events, dev, hosts, links, calendars, bookings):
+for module in (roles, events, retention, privacy, dev, hosts, links, calendars, bookings):
     module.register(cli)
 
 

@@ -105,6 +105,7 @@ def show_event(event_id: int, as_json: bool, site: str | None) -> None:
         "status_reason",
         "received_at",
         "next_attempt_at",
+        "payload_redacted_at",
     ):
         click.echo(f"{key:16} {data[key] if data[key] is not None else '-'}")
     click.echo("attempts:")

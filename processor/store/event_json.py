@@ -24,6 +24,7 @@ def event_to_json(event: Event) -> dict[str, Any]:
         "next_attempt_at": _iso(event.next_attempt_at),
         "attempt_count": event.attempt_count,
         "payload": event.payload,
+        "payload_redacted_at": _iso(event.payload_redacted_at),
         "attempts": [
             {
                 "number": a.number,

@@ -87,6 +87,8 @@ class Event(Base):
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     # attempt_count when the event was last replayed: MAX_ATTEMPTS counts from here.
     replay_base: Mapped[int] = mapped_column(Integer, default=0)
+    # When the personal data of `payload` was removed (retention or a privacy request); None: intact.
+    payload_redacted_at: Mapped[datetime | None]
 
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="event", order_by="Attempt.number", cascade="all, delete-orphan"
@@ -97,6 +99,7 @@ class Event(Base):
         Index("ix_events_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_events_status_updated", "status", "updated_at"),
         Index("ix_events_received_at", "received_at"),
+        Index("ix_events_status_received_at", "status", "received_at"),
     )
 
 
@@ -168,6 +171,37 @@ class Notification(Base):
     message: Mapped[dict[str, Any] | None]
 
     __table_args__ = (Index("ix_notifications_status_next_attempt", "status", "next_attempt_at"),)
+
+
+class PurgedNotice(Base):
+    """An email key whose event the purge deleted: a later event of the booking does not send it again.
+
+    Email keys are once per booking (or revision), and the outbox row that held one goes with its
+    event; this row keeps the key (ids only) so a cancellation delivered after the purge emails nobody
+    twice, as the ledger keeps it from refunding twice."""
+
+    __tablename__ = "purged_notices"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    purged_at: Mapped[datetime]
+
+
+class PrivacyErasure(Base):
+    """A privacy request carried out: what asked, whose (as ids or a hash, never the data), what changed."""
+
+    __tablename__ = "privacy_erasures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    requested_by: Mapped[str] = mapped_column(String(20))  # wix_event | cli
+    event_id: Mapped[int | None] = mapped_column(BigInteger)  # the anonymisation event, when one asked
+    subject_kind: Mapped[str] = mapped_column(String(20))  # booking | contact | email
+    # A booking or contact id; for an email, its SHA-256 (so the record holds no address).
+    subject_ref: Mapped[str] = mapped_column(String(200))
+    events_redacted: Mapped[int] = mapped_column(Integer, default=0)
+    notifications_cleared: Mapped[int] = mapped_column(Integer, default=0)
+    erased_at: Mapped[datetime]
 
 
 class Site(Base):

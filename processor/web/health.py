@@ -10,7 +10,8 @@ from flask import Blueprint, Response, current_app
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from processor import metrics
+from processor import metrics, retention_metrics
+from processor.store.store_size import read_store_size
 
 bp = Blueprint("health", __name__)
 
@@ -56,6 +57,7 @@ def check_readiness(app: object) -> dict[str, dict[str, str]]:
 def metrics_text() -> ResponseReturnValue:
     """Prometheus text format."""
     body = metrics.render(current_app.extensions["read_store_metrics"])
+    body += retention_metrics.render(lambda: read_store_size(current_app.extensions["sessions"]))
     return Response(body, mimetype="text/plain; version=0.0.4; charset=utf-8")
 
 

@@ -144,3 +144,22 @@ def test_an_unwritable_var_directory_names_secret_key(tmp_path, monkeypatch):
 
     with pytest.raises(ConfigError, match="SECRET_KEY: not set, and var/secret-key cannot be"):
         server_secret(load_settings({"WIX_PUBLIC_KEY": PUBLIC}))
+
+
+def test_retention_defaults_keep_events_a_month_dead_ones_three_and_payloads_two_weeks():
+    settings = load_settings({"WIX_PUBLIC_KEY": PUBLIC})
+
+    assert (settings.retention_days, settings.dead_retention_days) == (30, 90)
+    assert (settings.payload_retention_days, settings.purge_interval_seconds) == (14, 86400)
+
+
+@pytest.mark.parametrize("name", ["RETENTION_DAYS", "DEAD_RETENTION_DAYS"])
+def test_a_retention_that_would_forget_event_ids_within_wix_retries_is_refused_naming_it(name):
+    with pytest.raises(ConfigError, match=f"{name}: must be at least 7 days, got 2"):
+        load_settings({"WIX_PUBLIC_KEY": PUBLIC, name: "2"})
+
+
+def test_seven_days_is_the_shortest_retention_allowed():
+    settings = load_settings({"WIX_PUBLIC_KEY": PUBLIC, "RETENTION_DAYS": "7", "DEAD_RETENTION_DAYS": "7"})
+
+    assert (settings.retention_days, settings.dead_retention_days) == (7, 7)

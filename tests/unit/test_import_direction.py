@@ -16,7 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Lowest first. Longest matching prefix decides a module's layer.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("config", ("processor.config", "processor.wix_event", "processor.logs", "processor.metrics")),
+    (
+        "config",
+        (
+            "processor.config",
+            "processor.wix_event",
+            "processor.logs",
+            "processor.metrics",
+            "processor.retention_metrics",
+        ),
+    ),
     (
         "adapters",
         ("processor.store", "processor.wix", "processor.queue", "processor.events", "workers.notify"),
@@ -39,6 +48,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "workers.recovery",
             "workers.calendar_watcher",
             "workers.delivery",
+            "workers.privacy_requests",
+            "workers.housekeeping",
         ),
     ),
     (

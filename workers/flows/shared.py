@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import structlog
 
-from processor.store import event_queries, notifications
+from processor.store import event_queries, notifications, purged_notices
 from processor.store.db import Sessions
 from processor.store.notifications import NewNotification, Recorded
 from processor.wix.bookings import Booking
@@ -157,13 +157,15 @@ class Outbox:
     ops: OpsAlerts  # asked only whether the webhook is set
     clock: Clock
     recorded: list[int] = field(default_factory=list)
+    # Why this attempt records no email at all (an event a privacy request caused), or None.
+    no_email_because: str | None = None
 
     def email(self, key: str, spec: EmailMessageSpec) -> Recorded:
         """Record `spec` under `key` (`skipped` at once when email is off or nobody can receive it)."""
-        skip = None
-        if not self.mailer.enabled:
+        skip = self.no_email_because
+        if skip is None and not self.mailer.enabled:
             skip = "email off (SMTP_URL unset)"
-        elif not self.mailer.recipient(spec):
+        elif skip is None and not self.mailer.recipient(spec):
             skip = "no recipient address"
         role: Literal["host", "customer"] = "customer" if spec.role == "customer" else "host"
         return self._record(
@@ -184,6 +186,8 @@ class Outbox:
         return result
 
     def _record(self, new: NewNotification) -> Recorded:
+        if new.channel == "email" and (purged := purged_notices.earlier(self.sessions, new.key)):
+            return purged  # recorded by an event the purge deleted since: once per booking still holds
         result = notifications.record(self.sessions, self.event_id, new, now=self.clock())
         if result.outcome != "exists" and result.status == "pending":
             self.recorded.append(result.id)

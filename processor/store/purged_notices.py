@@ -1,0 +1,40 @@
+"""Email keys of purged events: the outbox's once-per-booking memory outlives the rows the purge deletes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from processor.store.db import Sessions
+from processor.store.models import Notification, PurgedNotice
+from processor.store.notifications import Recorded
+
+
+def remember(session: Session, event_ids: Sequence[int], now: datetime) -> None:
+    """Keep the email keys of these events' notifications (in the purge's transaction, before the delete)."""
+    rows = session.execute(
+        select(Notification.key, Notification.event_id, Notification.status).where(
+            Notification.event_id.in_(list(event_ids)), Notification.channel == "email"
+        )
+    ).all()
+    if not rows:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(PurgedNotice)
+        .values([{"key": r.key, "event_id": r.event_id, "status": r.status, "purged_at": now} for r in rows])
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def earlier(sessions: Sessions, key: str) -> Recorded | None:
+    """The notification once recorded under `key` whose event was purged, as the outbox reports one."""
+    with sessions() as session:
+        row = session.get(PurgedNotice, key)
+    if row is None:
+        return None
+    return Recorded(id=0, event_id=row.event_id, status=row.status, outcome="exists")
