@@ -27,9 +27,11 @@ SWEEP_TASK = "sweep"
 WATCH_CALENDARS_TASK = "watch_calendars"
 DELIVER_NOTIFICATIONS_TASK = "deliver_notifications"  # ids of stored notifications, sent in one run
 
-# The longest a task may run (hard limit); the Redis visibility timeout and STUCK_AFTER_SECONDS
-# must both exceed it, or a live task's message is redelivered while it still runs.
-TASK_TIME_LIMIT_SECONDS = 300
+# A task's hard time limit is TASK_TIME_LIMIT_SECONDS (a setting); the soft limit, which raises in
+# the task so it can record a failed attempt, comes this fraction of it earlier. STUCK_AFTER_SECONDS
+# must exceed the hard limit (load_settings refuses it otherwise), and so must the Redis visibility
+# timeout, or a live task's message is redelivered while it still runs.
+SOFT_TIME_LIMIT_FRACTION = 0.9
 VISIBILITY_TIMEOUT_SECONDS = 3600
 PUBLISH_TIMEOUT_SECONDS = 0.5
 # The doorbell waits this long after the first id for more, so a busy receiver sends one message
@@ -43,9 +45,10 @@ def make_celery(settings: Settings, name: str = "wix-meetings") -> Celery:
     """A Celery app configured for at-least-once delivery; tasks are registered by `workers`."""
     app = Celery(name, broker=settings.celery_broker_url, set_as_current=False)
     transport_options: dict[str, object] = {}
+    hard_limit = settings.task_time_limit_seconds
     if settings.celery_broker_url.startswith(("redis://", "rediss://")):
         transport_options.update(
-            visibility_timeout=VISIBILITY_TIMEOUT_SECONDS,
+            visibility_timeout=visibility_timeout_seconds(settings),
             socket_timeout=PUBLISH_TIMEOUT_SECONDS * 4,
             socket_connect_timeout=PUBLISH_TIMEOUT_SECONDS,
             max_connections=20,
@@ -57,8 +60,8 @@ def make_celery(settings: Settings, name: str = "wix-meetings") -> Celery:
         task_ignore_result=True,
         task_store_errors_even_if_ignored=False,
         result_backend=None,
-        task_time_limit=TASK_TIME_LIMIT_SECONDS,
-        task_soft_time_limit=TASK_TIME_LIMIT_SECONDS - 30,
+        task_time_limit=hard_limit,
+        task_soft_time_limit=soft_time_limit_seconds(settings),
         task_default_queue="wix-meetings",
         task_publish_retry=False,
         broker_transport_options=transport_options,
@@ -72,6 +75,18 @@ def make_celery(settings: Settings, name: str = "wix-meetings") -> Celery:
         enable_utc=True,
     )
     return app
+
+
+def soft_time_limit_seconds(settings: Settings) -> float:
+    """When the running task is told to stop (SoftTimeLimitExceeded): 90 % of the hard limit, so a
+    limit of a few seconds (tests, fault drills) still leaves a gap between the two."""
+    return round(settings.task_time_limit_seconds * SOFT_TIME_LIMIT_FRACTION, 3)
+
+
+def visibility_timeout_seconds(settings: Settings) -> int:
+    """How long Redis keeps an unacknowledged message from other workers: an hour, or twice the
+    task's hard limit when that is longer, so it always exceeds the limit."""
+    return max(VISIBILITY_TIMEOUT_SECONDS, 2 * settings.task_time_limit_seconds)
 
 
 def publish(celery: Celery, event_ids: Sequence[int]) -> list[int]:

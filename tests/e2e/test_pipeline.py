@@ -143,7 +143,7 @@ def test_an_event_received_while_the_broker_is_down_is_recovered_by_the_sweep(
 
 
 def test_a_worker_killed_mid_flow_does_not_lose_the_event(make_pipeline, signed_event):
-    pipeline = make_pipeline(STUCK_AFTER_SECONDS="3")
+    pipeline = make_pipeline(STUCK_AFTER_SECONDS="5", TASK_TIME_LIMIT_SECONDS="4")
     doomed = pipeline.start_worker(concurrency=1, name="doomed")
     entity = f"slow-{uuid.uuid4().hex[:6]}"
 
