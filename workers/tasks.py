@@ -5,6 +5,7 @@ from __future__ import annotations
 from structlog.contextvars import bound_contextvars
 
 from processor.queue import (
+    CLAIM_BATCH,
     DELIVER_NOTIFICATIONS_TASK,
     PROCESS_EVENT_TASK,
     PROCESS_EVENTS_TASK,
@@ -23,10 +24,15 @@ def process_event(event_id: int) -> str | None:
 
 @app.task(name=PROCESS_EVENTS_TASK, acks_late=True, ignore_result=True)
 def process_events(event_ids: list[int]) -> int:
-    """A batch from the receiver's doorbell: one `process_event` message per id, so workers share it."""
-    for event_id in event_ids:
-        app.send_task(PROCESS_EVENT_TASK, args=[int(event_id)])
-    return len(event_ids)
+    """A batch from the doorbell or the sweep: hand the tail to the next free worker, run the head's
+    events no flow handles here in one claim, and send each event with a flow its own message."""
+    ids = [int(event_id) for event_id in event_ids]
+    head, tail = ids[:CLAIM_BATCH], ids[CLAIM_BATCH:]
+    if tail:
+        app.send_task(PROCESS_EVENTS_TASK, args=[tail])
+    for event_id in processing.run_many(head, wiring.deps(celery=app)):
+        app.send_task(PROCESS_EVENT_TASK, args=[event_id])
+    return len(head)
 
 
 @app.task(name=DELIVER_NOTIFICATIONS_TASK, acks_late=True, ignore_result=True)
