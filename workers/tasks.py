@@ -24,8 +24,9 @@ def process_event(event_id: int) -> str | None:
 
 @app.task(name=PROCESS_EVENTS_TASK, acks_late=True, ignore_result=True)
 def process_events(event_ids: list[int]) -> int:
-    """A batch from the doorbell or the sweep: hand the tail to the next free worker, run the head's
-    events no flow handles here in one claim, and send each event with a flow its own message."""
+    """A batch from the doorbell or the sweep: its events no flow handles are run here in one claim,
+    each event with a flow gets its own message, so parallel workers share the flows' work (ids
+    beyond CLAIM_BATCH, which publishers never send, are passed on as a message of their own)."""
     ids = [int(event_id) for event_id in event_ids]
     head, tail = ids[:CLAIM_BATCH], ids[CLAIM_BATCH:]
     if tail:
