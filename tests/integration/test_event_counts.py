@@ -82,7 +82,8 @@ def test_the_flows_per_entity_questions_are_answered_from_an_index(sessions):
         for query in (
             "SELECT max(entity_sequence) FROM events WHERE entity_id = 'e7'"
             " AND event_type IN ('test.succeeds', 'b') AND status IN ('succeeded', 'skipped')",
-            "SELECT id FROM events WHERE entity_id = 'e7' AND event_type = 'test.succeeds' AND status = 'succeeded'",
+            "SELECT id FROM events WHERE entity_id = 'e7' AND event_type = 'test.succeeds'"
+            " AND status = 'succeeded'",
             "SELECT id FROM events WHERE entity_id = 'e7' ORDER BY id DESC LIMIT 50",
         ):
             plan = " ".join(str(row[-1]) for row in session.execute(text(explain + query)))

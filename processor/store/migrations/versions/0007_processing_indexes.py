@@ -44,7 +44,7 @@ BEGIN
     RETURN NULL;
 END
 $$
-"""
+"""  # noqa: S608 (this module's constants only)
 _CHANGED = (
     "(OLD.status IS DISTINCT FROM NEW.status OR OLD.event_type IS DISTINCT FROM NEW.event_type)"
     f" AND (OLD.status IN {FINAL} OR NEW.status IN {FINAL})"
@@ -74,6 +74,10 @@ _SQLITE_TRIGGERS = (
     f"CREATE TRIGGER events_count_delete AFTER DELETE ON events WHEN OLD.status IN {FINAL}"
     f" BEGIN {_SQLITE_REMOVE} END",
 )
+_BACKFILL = f"""
+INSERT INTO event_counts (event_type, status, count)
+SELECT event_type, status, count(*) FROM events WHERE status IN {FINAL} GROUP BY event_type, status
+"""  # noqa: S608 (this module's constants only)
 _TRIGGER_NAMES = (
     "events_count_insert",
     "events_count_update",
@@ -98,11 +102,7 @@ def upgrade() -> None:
         sa.Column("count", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("event_type", "status"),
     )
-    op.execute(
-        "INSERT INTO event_counts (event_type, status, count)"
-        f" SELECT event_type, status, count(*) FROM events WHERE status IN {FINAL}"
-        " GROUP BY event_type, status"
-    )
+    op.execute(_BACKFILL)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_FUNCTION)
         for statement in _PG_TRIGGERS:
