@@ -66,6 +66,7 @@ class Settings:
     retry_base_seconds: int = 30
     retry_max_seconds: int = 21600
     stuck_after_seconds: int = 600
+    task_time_limit_seconds: int = 300
     webhook_max_bytes: int = 262144
     jwt_leeway_seconds: int = 60
     refund_policy: str = "window"
@@ -127,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         retry_base_seconds=_positive_int(env, "RETRY_BASE_SECONDS", default=30),
         retry_max_seconds=_positive_int(env, "RETRY_MAX_SECONDS", default=21600),
         stuck_after_seconds=_positive_int(env, "STUCK_AFTER_SECONDS", default=600),
+        task_time_limit_seconds=_positive_int(env, "TASK_TIME_LIMIT_SECONDS", default=300),
         webhook_max_bytes=_positive_int(env, "WEBHOOK_MAX_BYTES", default=262144),
         jwt_leeway_seconds=_non_negative_int(env, "JWT_LEEWAY_SECONDS", default=60),
         refund_policy=_one_of(env, "REFUND_POLICY", REFUND_POLICIES, default="window"),
@@ -146,6 +148,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         raise ConfigError(
             "RETRY_MAX_SECONDS: must be at least RETRY_BASE_SECONDS "
             f"({settings.retry_max_seconds} < {settings.retry_base_seconds})"
+        )
+    if settings.stuck_after_seconds <= settings.task_time_limit_seconds:
+        # The ledger's lease is STUCK_AFTER_SECONDS: a sweep that re-queued an event a live task
+        # still runs would let a second worker take over its pending side effects (a double refund).
+        raise ConfigError(
+            "STUCK_AFTER_SECONDS: must exceed TASK_TIME_LIMIT_SECONDS, or the sweep re-runs events "
+            f"a live worker still runs ({settings.stuck_after_seconds} <= {settings.task_time_limit_seconds})"
         )
     if settings.admin_token and settings.admin_token == settings.admin_viewer_token:
         raise ConfigError("ADMIN_VIEWER_TOKEN: must differ from ADMIN_TOKEN (it grants read-only access)")

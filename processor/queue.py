@@ -28,9 +28,11 @@ PURGE_TASK = "purge"  # retention: old events deleted, old payloads redacted (wo
 WATCH_CALENDARS_TASK = "watch_calendars"
 DELIVER_NOTIFICATIONS_TASK = "deliver_notifications"  # ids of stored notifications, sent in one run
 
-# The longest a task may run (hard limit); the Redis visibility timeout and STUCK_AFTER_SECONDS
-# must both exceed it, or a live task's message is redelivered while it still runs.
-TASK_TIME_LIMIT_SECONDS = 300
+# A task's hard time limit is TASK_TIME_LIMIT_SECONDS (a setting); the soft limit, which raises in
+# the task so it can record a failed attempt, comes this fraction of it earlier. STUCK_AFTER_SECONDS
+# must exceed the hard limit (load_settings refuses it otherwise), and so must the Redis visibility
+# timeout, or a live task's message is redelivered while it still runs.
+SOFT_TIME_LIMIT_FRACTION = 0.9
 VISIBILITY_TIMEOUT_SECONDS = 3600
 PUBLISH_TIMEOUT_SECONDS = 0.5
 # The doorbell waits this long after the first id for more, so a busy receiver sends one message
@@ -38,15 +40,22 @@ PUBLISH_TIMEOUT_SECONDS = 0.5
 # 1348 to 1632 req/s on 2 cores (bench/README.md); an event waits at most that long to be queued.
 DOORBELL_WINDOW_SECONDS = 0.1
 MESSAGE_BATCH = 500
+# A worker runs at most this many ids of a `process_events` message itself (one claim statement) and
+# passes the rest on as a new message first, so an idle worker takes them while it runs its part.
+# A worker runs the events no flow handles of a whole message itself, in one claim statement (on the
+# embedded broker, which kombu polls once a second when it finds nothing, passing a part of a message
+# on to the next worker cost that second per hand-off).
+CLAIM_BATCH = MESSAGE_BATCH
 
 
 def make_celery(settings: Settings, name: str = "wix-meetings") -> Celery:
     """A Celery app configured for at-least-once delivery; tasks are registered by `workers`."""
     app = Celery(name, broker=settings.celery_broker_url, set_as_current=False)
     transport_options: dict[str, object] = {}
+    hard_limit = settings.task_time_limit_seconds
     if settings.celery_broker_url.startswith(("redis://", "rediss://")):
         transport_options.update(
-            visibility_timeout=VISIBILITY_TIMEOUT_SECONDS,
+            visibility_timeout=visibility_timeout_seconds(settings),
             socket_timeout=PUBLISH_TIMEOUT_SECONDS * 4,
             socket_connect_timeout=PUBLISH_TIMEOUT_SECONDS,
             max_connections=20,
@@ -58,8 +67,8 @@ def make_celery(settings: Settings, name: str = "wix-meetings") -> Celery:
         task_ignore_result=True,
         task_store_errors_even_if_ignored=False,
         result_backend=None,
-        task_time_limit=TASK_TIME_LIMIT_SECONDS,
-        task_soft_time_limit=TASK_TIME_LIMIT_SECONDS - 30,
+        task_time_limit=hard_limit,
+        task_soft_time_limit=soft_time_limit_seconds(settings),
         task_default_queue="wix-meetings",
         task_publish_retry=False,
         broker_transport_options=transport_options,
@@ -73,6 +82,18 @@ def make_celery(settings: Settings, name: str = "wix-meetings") -> Celery:
         enable_utc=True,
     )
     return app
+
+
+def soft_time_limit_seconds(settings: Settings) -> float:
+    """When the running task is told to stop (SoftTimeLimitExceeded): 90 % of the hard limit, so a
+    limit of a few seconds (tests, fault drills) still leaves a gap between the two."""
+    return round(settings.task_time_limit_seconds * SOFT_TIME_LIMIT_FRACTION, 3)
+
+
+def visibility_timeout_seconds(settings: Settings) -> int:
+    """How long Redis keeps an unacknowledged message from other workers: an hour, or twice the
+    task's hard limit when that is longer, so it always exceeds the limit."""
+    return max(VISIBILITY_TIMEOUT_SECONDS, 2 * settings.task_time_limit_seconds)
 
 
 def publish(celery: Celery, event_ids: Sequence[int]) -> list[int]:

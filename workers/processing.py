@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
 from structlog.contextvars import bound_contextvars
 
 from processor.store import inbox
+from processor.store.claim_sql import LOST_REASON
 from processor.store.models import Event, EventStatus
 from processor.wix_event import WixEvent
 from workers import delivery, privacy_requests, retry_policy
@@ -21,32 +23,25 @@ NO_FLOW = "no flow for this event type"
 
 def run(event_id: int, deps: Deps) -> str | None:
     """Process one event once; return the outcome, or None when it was not ours to run."""
-    settings = deps.settings
-    with deps.sessions() as session:
-        claimed = inbox.claim(
-            session,
-            event_id,
-            stuck_after=timedelta(seconds=settings.stuck_after_seconds),
-            worker=deps.worker_name,
-            now=deps.clock(),
-        )
-        if claimed is None:
+    claimed = _claim(deps, [event_id])
+    if not claimed.claims:
+        if not claimed.gave_up:
             log.info("event.not_claimed", event_id=event_id)
-            return None
-        row = session.get(Event, event_id)
-        assert row is not None
-        event = stored_event(row)
-    with bound_contextvars(event_id=event_id, event_type=event.event_type, attempt=claimed.attempt_number):
+        return None
+    claim = claimed.claims[0]
+    assert claim.event is not None
+    event = claim.event
+    with bound_contextvars(event_id=event_id, event_type=event.event_type, attempt=claim.attempt_number):
         started = time.monotonic()
-        dispatched = _dispatch(event, event_id, deps, claimed.failures_so_far)
+        dispatched = _dispatch(event, event_id, deps, claim.failures_so_far)
         status, outcome, reason, next_at = privacy_requests.honour(
-            event, event_id, deps, dispatched, claimed.failures_so_far
+            event, event_id, deps, dispatched, claim.failures_so_far
         )
         elapsed = time.monotonic() - started
         with deps.sessions() as session:
             finished = inbox.finish(
                 session,
-                claimed,
+                claim,
                 status=status,
                 outcome=outcome,
                 reason=reason,
@@ -65,6 +60,47 @@ def run(event_id: int, deps: Deps) -> str | None:
             _alert_dead(deps, event_id, event, reason or "")
         delivery.publish_recorded(deps, event_id)  # the attempt's emails and alerts, sent on their own
         return outcome
+
+
+def run_many(event_ids: Sequence[int], deps: Deps) -> list[int]:
+    """Process a batch from the doorbell: events no flow handles are claimed and finished `ignored`
+    together (one claim and one finish statement for all of them); return the ids that have a flow,
+    for the caller to hand out one by one, so parallel workers share the flows' work."""
+    with deps.sessions() as session:
+        types = inbox.claimable_types(session, event_ids)
+    with_flow = [i for i in event_ids if i in types and flow_for(types[i]) is not None]
+    without = [i for i in event_ids if i in types and flow_for(types[i]) is None]
+    if without:
+        claimed = _claim(deps, without)
+        now = deps.clock()
+        ended = [inbox.Finished(c, EventStatus.IGNORED, "ignored", NO_FLOW) for c in claimed.claims]
+        with deps.sessions() as session:
+            recorded = inbox.finish_many(session, ended, now=now)
+        log.info(
+            "events.processed",
+            outcome="ignored",
+            reason=NO_FLOW,
+            count=len(recorded),
+            not_claimed=len(without) - len(claimed.claims) - len(claimed.gave_up),
+        )
+    return with_flow
+
+
+def _claim(deps: Deps, event_ids: Sequence[int]) -> inbox.Claimed:
+    """Claim the events (see inbox.claim_many); each one it gave up on is dead now: tell ops once."""
+    settings = deps.settings
+    with deps.sessions() as session:
+        claimed = inbox.claim_many(
+            session,
+            event_ids,
+            stuck_after=timedelta(seconds=settings.stuck_after_seconds),
+            max_attempts=settings.max_attempts,
+            worker=deps.worker_name,
+            now=deps.clock(),
+        )
+    for lost in claimed.gave_up:
+        _alert_lost_every_attempt(deps, lost)
+    return claimed
 
 
 def _dispatch(
@@ -99,6 +135,27 @@ def stored_event(row: Event) -> WixEvent:
         payload=row.payload,
         source=row.source,
     )
+
+
+def _alert_lost_every_attempt(deps: Deps, lost: inbox.GaveUp) -> None:
+    """Record the ops alert of an event whose every attempt lost its worker, once per death (the key
+    names the attempt count, so a replay that dies again alerts again), and publish its delivery."""
+    reason = LOST_REASON
+    log.error("event.dead", event_id=lost.event_id, reason=reason, attempts=lost.attempts)
+    try:
+        deps.outbox(lost.event_id).alert(
+            f"ops:event_dead:{lost.event_id}:{lost.attempts}",
+            "event.dead",
+            f"Event {lost.event_id} ({lost.event_type}) is dead: {reason} ({lost.attempts} attempts)",
+            {
+                "event_id": str(lost.event_id),
+                "event_type": lost.event_type,
+                "entity_id": lost.entity_id or "-",
+            },
+        )
+    except Exception as exc:  # the store failed: the event is dead all the same, the log line says so
+        log.warning("ops.alert_failed", event_id=lost.event_id, error=type(exc).__name__)
+    delivery.publish_recorded(deps, lost.event_id)
 
 
 def _alert_dead(deps: Deps, event_id: int, event: WixEvent, reason: str) -> None:

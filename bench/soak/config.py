@@ -54,8 +54,8 @@ class SoakConfig:
         """The settings every product process gets (on top of the stack's URLs and keys)."""
         settings = {
             "SWEEP_INTERVAL_SECONDS": "2",
-            # Low, so a dead worker's event is recovered inside the run. TASK_TIME_LIMIT_SECONDS is
-            # the setting issue 10 adds (the ledger lease must exceed it); unknown today, harmless.
+            # Low, so a dead worker's event is recovered inside the run; the ledger lease
+            # (STUCK_AFTER_SECONDS) must exceed the task's hard limit, or start-up refuses.
             "STUCK_AFTER_SECONDS": "6",
             "TASK_TIME_LIMIT_SECONDS": "5",
             "RETRY_BASE_SECONDS": "1",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,8 +11,9 @@ from sqlalchemy import BigInteger, and_, any_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from processor.store import claim_sql
 from processor.store.db import utcnow
-from processor.store.models import Attempt, Event, EventStatus
+from processor.store.models import Event, EventStatus
 from processor.wix_event import WixEvent
 
 S = EventStatus
@@ -27,6 +28,36 @@ class Claim:
     attempt_number: int
     claimed_at: datetime
     failures_so_far: int
+    event: WixEvent | None = field(default=None, compare=False, repr=False)  # as stored, for its flow
+
+
+@dataclass(frozen=True)
+class GaveUp:
+    """An event the claim made `dead` instead of running it: it used its attempts, each one lost."""
+
+    event_id: int
+    attempts: int
+    event_type: str
+    entity_id: str | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What one claim of a batch took: events to run now, and events it gave up on."""
+
+    claims: list[Claim]
+    gave_up: list[GaveUp]
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How one claimed attempt ended: the event's next status and the attempt's outcome."""
+
+    claim: Claim
+    status: EventStatus
+    outcome: str
+    reason: str | None = None
+    next_attempt_at: datetime | None = None
 
 
 EVENT_COLUMNS = (
@@ -112,41 +143,78 @@ def claim(
     event_id: int,
     *,
     stuck_after: timedelta,
+    max_attempts: int | None = None,
     worker: str | None = None,
     now: datetime | None = None,
 ) -> Claim | None:
-    """Take the event with one conditional update; None when another worker has it or it is done."""
+    """Take one event; None when another worker has it, it is done, or it had used its attempts."""
+    claimed = claim_many(
+        session, [event_id], stuck_after=stuck_after, max_attempts=max_attempts, worker=worker, now=now
+    )
+    return claimed.claims[0] if claimed.claims else None
+
+
+def claim_many(
+    session: Session,
+    event_ids: Sequence[int],
+    *,
+    stuck_after: timedelta,
+    max_attempts: int | None = None,
+    worker: str | None = None,
+    now: datetime | None = None,
+) -> Claimed:
+    """Take every claimable event of `event_ids` with one conditional update, and commit.
+
+    Each is won by one worker only (two workers claiming one batch each get a disjoint part). For
+    each it opens a new attempt and closes an attempt a dead worker left open as `abandoned`. An
+    event that has used `max_attempts` since its last replay is made `dead` (`worker lost on every
+    attempt`) instead, and listed in `gave_up` for the caller to alert about.
+    """
+    if not event_ids:
+        return Claimed([], [])
     now = now or utcnow()
-    claimable = or_(
-        Event.status.in_([S.RECEIVED.value, S.QUEUED.value]),
-        and_(Event.status == S.FAILED.value, Event.next_attempt_at <= now),
-        and_(Event.status == S.PROCESSING.value, Event.claimed_at < now - stuck_after),
-    )
-    result = session.execute(
-        update(Event)
-        .where(Event.id == event_id, claimable)
-        .values(
-            status=S.PROCESSING.value,
-            claimed_at=now,
-            updated_at=now,
-            next_attempt_at=None,
-            attempt_count=Event.attempt_count + 1,
-        )
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        return None
-    count, base = session.execute(
-        select(Event.attempt_count, Event.replay_base).where(Event.id == event_id)
-    ).one()
-    session.execute(
-        update(Attempt)
-        .where(Attempt.event_id == event_id, Attempt.finished_at.is_(None))
-        .values(finished_at=now, outcome="abandoned", error="worker lost before finishing")
-    )
-    session.add(Attempt(event_id=event_id, number=count, started_at=now, worker=worker))
+    sql = claim_sql.statements(session.get_bind().dialect.name)
+    params: dict[str, Any] = {
+        "ids": sorted(set(event_ids)),
+        "now": now,
+        "stuck_before": now - stuck_after,
+        "max_attempts": max_attempts if max_attempts is not None else 2**31 - 1,
+        "lost_reason": claim_sql.LOST_REASON,
+        "abandoned_error": claim_sql.ABANDONED_ERROR,
+        "worker": worker,
+    }
+    rows = session.execute(sql.claim, params).all()
+    if sql.dialect != "postgresql" and rows:  # the CTE's other two steps, in the same transaction
+        session.execute(sql.abandon, {**params, "ids": [row.id for row in rows]})
+        started = [row for row in rows if row.status == S.PROCESSING.value]
+        if started:
+            session.execute(
+                sql.start,
+                [
+                    {"event_id": r.id, "number": r.attempt_count, "now": now, "worker": worker}
+                    for r in started
+                ],
+            )
     session.commit()
-    return Claim(event_id, count, now, failures_so_far=count - 1 - base)
+    claims: list[Claim] = []
+    gave_up: list[GaveUp] = []
+    for row in sorted(rows, key=lambda r: int(r.id)):
+        if row.status != S.PROCESSING.value:
+            gave_up.append(GaveUp(row.id, row.attempt_count, row.event_type, row.entity_id))
+            continue
+        event = WixEvent(
+            wix_event_id=row.wix_event_id,
+            event_type=row.event_type,
+            instance_id=row.instance_id,
+            entity_id=row.entity_id,
+            entity_sequence=row.entity_sequence,
+            event_time=row.event_time,
+            payload=row.payload,
+            source=row.source,
+        )
+        failures = row.attempt_count - 1 - row.replay_base
+        claims.append(Claim(row.id, row.attempt_count, now, failures_so_far=failures, event=event))
+    return Claimed(claims, gave_up)
 
 
 def finish(
@@ -160,28 +228,81 @@ def finish(
     now: datetime | None = None,
 ) -> bool:
     """Record the attempt's end and the event's new status; False if a sweep re-claimed it meanwhile."""
+    ended = Finished(claimed, status, outcome, reason, next_attempt_at)
+    return claimed.event_id in finish_many(session, [ended], now=now)
+
+
+def finish_many(session: Session, ended: Sequence[Finished], *, now: datetime | None = None) -> set[int]:
+    """Record how each attempt ended, in one statement, and commit; the ids whose status was set.
+
+    An event a sweep re-claimed meanwhile (a newer claim) keeps the newer attempt's status; its own
+    attempt is closed all the same.
+    """
+    if not ended:
+        return set()
     now = now or utcnow()
-    session.execute(
-        update(Attempt)
-        .where(Attempt.event_id == claimed.event_id, Attempt.number == claimed.attempt_number)
-        .values(finished_at=now, outcome=outcome, error=reason if outcome != "succeeded" else None)
-    )
-    result = session.execute(
-        update(Event)
-        .where(
-            Event.id == claimed.event_id,
-            Event.status == S.PROCESSING.value,
-            Event.claimed_at == claimed.claimed_at,
-        )
-        .values(
-            status=status.value,
-            status_reason=reason,
-            next_attempt_at=next_attempt_at,
-            updated_at=now,
-        )
-    )
+    sql = claim_sql.statements(session.get_bind().dialect.name)
+    errors = [f.reason if f.outcome != "succeeded" else None for f in ended]
+    if sql.dialect == "postgresql":
+        recorded = session.execute(
+            sql.finish,
+            {
+                "now": now,
+                "ids": [f.claim.event_id for f in ended],
+                "claimed_ats": [f.claim.claimed_at for f in ended],
+                "statuses": [f.status.value for f in ended],
+                "reasons": [f.reason for f in ended],
+                "next_attempt_ats": [f.next_attempt_at for f in ended],
+                "numbers": [f.claim.attempt_number for f in ended],
+                "outcomes": [f.outcome for f in ended],
+                "errors": errors,
+            },
+        ).scalars()
+        done = {int(i) for i in recorded}
+    else:
+        done = set()
+        for f, error in zip(ended, errors, strict=True):
+            event_id = f.claim.event_id
+            params = {"now": now, "id": event_id, "number": f.claim.attempt_number}
+            session.execute(sql.finish_attempt, {**params, "outcome": f.outcome, "error": error})
+            row = session.execute(
+                sql.finish_event,
+                {
+                    **params,
+                    "claimed_at": f.claim.claimed_at,
+                    "status": f.status.value,
+                    "reason": f.reason,
+                    "next_attempt_at": f.next_attempt_at,
+                },
+            ).first()
+            if row is not None:
+                done.add(event_id)
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+    return done
+
+
+def claimable_types(session: Session, event_ids: Sequence[int]) -> dict[int, str]:
+    """Event type of each of `event_ids` that is not final yet (one primary-key lookup)."""
+    if not event_ids:
+        return {}
+    final = [s.value for s in (S.SUCCEEDED, S.IGNORED, S.SKIPPED, S.DEAD)]
+    rows = session.execute(_types_statement(), {"ids": sorted(set(event_ids)), "final": final}).all()
+    session.rollback()  # a read: end the transaction (on SQLite it holds the write lock)
+    return {int(event_id): event_type for event_id, event_type in rows}
+
+
+_types_query: list[Any] = []
+
+
+def _types_statement() -> Any:
+    if not _types_query:
+        _types_query.append(
+            select(Event.id, Event.event_type).where(
+                Event.id.in_(bindparam("ids", expanding=True)),
+                Event.status.not_in(bindparam("final", expanding=True)),
+            )
+        )
+    return _types_query[0]
 
 
 def requeue_due(

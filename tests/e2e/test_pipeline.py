@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 import uuid
 
 import pytest
@@ -143,7 +144,7 @@ def test_an_event_received_while_the_broker_is_down_is_recovered_by_the_sweep(
 
 
 def test_a_worker_killed_mid_flow_does_not_lose_the_event(make_pipeline, signed_event):
-    pipeline = make_pipeline(STUCK_AFTER_SECONDS="3")
+    pipeline = make_pipeline(STUCK_AFTER_SECONDS="5", TASK_TIME_LIMIT_SECONDS="4")
     doomed = pipeline.start_worker(concurrency=1, name="doomed")
     entity = f"slow-{uuid.uuid4().hex[:6]}"
 
@@ -158,3 +159,26 @@ def test_a_worker_killed_mid_flow_does_not_lose_the_event(make_pipeline, signed_
     assert event["status"] == "succeeded"
     assert event["attempts"][0]["outcome"] == "abandoned"
     assert pipeline.effects().count(f"effect:{entity}") == 1
+
+
+def test_an_event_that_kills_its_worker_every_time_ends_dead_and_ops_hears_of_it_once(
+    make_pipeline, signed_event, ops_hook
+):
+    pipeline = make_pipeline(
+        MAX_ATTEMPTS="2",
+        TASK_TIME_LIMIT_SECONDS="1",
+        STUCK_AFTER_SECONDS="2",
+        OPS_WEBHOOK_URL=ops_hook.url,
+    )
+    pipeline.start_worker(beat=True)  # prefork: the pool replaces each killed process
+
+    answer = pipeline.post(signed_event("test.kills_worker", entity_id="doomed"))
+    event = pipeline.wait_for_status(answer.json["event_id"], "dead", timeout=60)
+
+    assert event["status_reason"] == "worker lost on every attempt"
+    assert [a["outcome"] for a in event["attempts"]] == ["abandoned", "abandoned"]
+    assert pipeline.effects() == ["killed:doomed", "killed:doomed"]
+    (post,) = ops_hook.wait_for(1)
+    assert "worker lost on every attempt" in post["text"]
+    time.sleep(3)  # a sweep or two more: no second alert follows
+    assert len(ops_hook.posts) == 1

@@ -136,7 +136,7 @@ def test_an_alert_that_fails_is_retried_and_then_only_logged(
 def test_a_claim_of_a_dead_worker_is_taken_back_by_the_sweep_and_sent_once(
     flow_runner, invitation, smtp_sink
 ) -> None:
-    runner = flow_runner(STUCK_AFTER_SECONDS="60")
+    runner = flow_runner(STUCK_AFTER_SECONDS="60", TASK_TIME_LIMIT_SECONDS="50")
     _record_invitation(runner, invitation)
     (row,) = _rows(runner)
     assert notifications.claim(runner.sessions, row.id, now=runner.deps.clock()) is not None  # then it dies

@@ -170,3 +170,103 @@ def test_a_key_in_flight_is_busy_for_others_until_its_lease_runs_out(sessions):
             pass
         with takeover.once("link:s1:deactivate:9") as taken_over:
             assert taken_over  # the holder looks dead to a zero lease
+
+
+def _lose_the_worker(sessions, event_id, at, *, stuck_after, max_attempts):
+    """A worker claims the event at `at` and dies (OOM, segfault, the hard time limit): no finish."""
+    with sessions() as session:
+        return inbox.claim(session, event_id, stuck_after=stuck_after, max_attempts=max_attempts, now=at)
+
+
+def test_an_event_whose_every_attempt_loses_its_worker_is_dead_once_its_attempts_are_used(sessions):
+    stuck_after = timedelta(seconds=5)
+    with sessions() as session:
+        event_id, _ = inbox.record_received(session, _event(1))
+    start = utcnow()
+    lost = [
+        _lose_the_worker(
+            sessions, event_id, start + n * timedelta(seconds=6), stuck_after=stuck_after, max_attempts=3
+        )
+        for n in range(3)
+    ]
+    assert [c.attempt_number for c in lost if c is not None] == [1, 2, 3]
+
+    with sessions() as session:
+        claimed = inbox.claim_many(
+            session, [event_id], stuck_after=stuck_after, max_attempts=3, now=start + timedelta(seconds=18)
+        )
+    assert claimed.claims == []
+    assert [(g.event_id, g.attempts) for g in claimed.gave_up] == [(event_id, 3)]
+    with sessions() as session:
+        event = session.get(Event, event_id)
+        assert (event.status, event.status_reason) == ("dead", "worker lost on every attempt")
+        assert event.attempt_count == 3
+        assert [(a.number, a.outcome) for a in event.attempts] == [(n, "abandoned") for n in (1, 2, 3)]
+        assert all(a.finished_at is not None for a in event.attempts)
+
+    with sessions() as session:  # dead is final: a later sweep or message takes nothing
+        assert (
+            inbox.claim(
+                session, event_id, stuck_after=stuck_after, max_attempts=3, now=start + timedelta(hours=1)
+            )
+            is None
+        )
+
+
+def test_a_replayed_event_that_lost_its_workers_gets_a_fresh_budget(sessions):
+    stuck_after = timedelta(seconds=5)
+    with sessions() as session:
+        event_id, _ = inbox.record_received(session, _event(1))
+    start = utcnow()
+    for n in range(3):  # two lost attempts, then the claim that gives up
+        _lose_the_worker(
+            sessions, event_id, start + n * timedelta(seconds=6), stuck_after=stuck_after, max_attempts=2
+        )
+    with sessions() as session:
+        assert inbox.mark_for_replay(session, [event_id]) == [event_id]
+
+    again = _lose_the_worker(sessions, event_id, utcnow(), stuck_after=stuck_after, max_attempts=2)
+
+    assert again is not None
+    assert (again.attempt_number, again.failures_so_far) == (3, 0)
+
+
+def test_a_batch_claim_takes_only_the_claimable_events_and_reads_each_back_whole(sessions):
+    with sessions() as session:
+        ids = [inbox.record_received(session, _event(n))[0] for n in range(4)]
+        first = inbox.claim(session, ids[0], stuck_after=timedelta(minutes=10))
+        inbox.finish(session, first, status=EventStatus.SUCCEEDED, outcome="succeeded")
+
+    with sessions() as session:
+        claimed = inbox.claim_many(session, [*ids, 10_000], stuck_after=timedelta(minutes=10), worker="w1")
+
+    assert [c.event_id for c in claimed.claims] == ids[1:]
+    assert [c.event.wix_event_id for c in claimed.claims] == ["evt-1", "evt-2", "evt-3"]
+    assert all(c.attempt_number == 1 and c.failures_so_far == 0 for c in claimed.claims)
+    with sessions() as session:
+        done = inbox.finish_many(
+            session,
+            [inbox.Finished(c, EventStatus.IGNORED, "ignored", "no flow") for c in claimed.claims],
+        )
+        assert done == set(ids[1:])
+        rows = [session.get(Event, i) for i in ids[1:]]
+        assert {(r.status, r.status_reason) for r in rows} == {("ignored", "no flow")}
+        assert {(a.number, a.outcome, a.worker) for r in rows for a in r.attempts} == {(1, "ignored", "w1")}
+
+
+def test_two_workers_claiming_overlapping_batches_each_get_a_disjoint_part(sessions):
+    with sessions() as session:
+        ids = [inbox.record_received(session, _event(n))[0] for n in range(40)]
+
+    def claim(offset: int):
+        def go():
+            with sessions() as session:
+                batch = ids[offset:] + ids[:offset]
+                return inbox.claim_many(session, batch, stuck_after=timedelta(minutes=10)).claims
+
+        return go
+
+    first, second = _run_at_once(2, claim(0)), _run_at_once(2, claim(20))
+    won = [c.event_id for claims in first + second for c in claims]
+
+    assert sorted(won) == ids

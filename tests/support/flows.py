@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -52,3 +53,11 @@ def run_slowly(event: WixEvent, *, ledger: Ledger) -> Succeeded:
         if first_time:
             _record_effect(f"effect:{event.entity_id}")
     return Succeeded()
+
+
+@handles("test.kills_worker")
+def kill_the_worker(event: WixEvent) -> Succeeded:
+    """Dies as an out-of-memory kill or a segfault would: at once, no exception, no finish recorded."""
+    _record_effect(f"killed:{event.entity_id}")
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")

@@ -163,3 +163,47 @@ def test_seven_days_is_the_shortest_retention_allowed():
     settings = load_settings({"WIX_PUBLIC_KEY": PUBLIC, "RETENTION_DAYS": "7", "DEAD_RETENTION_DAYS": "7"})
 
     assert (settings.retention_days, settings.dead_retention_days) == (7, 7)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"STUCK_AFTER_SECONDS": "120"},  # below the default 300 s hard limit
+        {"STUCK_AFTER_SECONDS": "300"},  # equal is not enough: a task may run to the last second
+        {"STUCK_AFTER_SECONDS": "5", "TASK_TIME_LIMIT_SECONDS": "10"},
+    ],
+)
+def test_a_ledger_lease_that_does_not_outlast_the_task_time_limit_is_refused_naming_both(env):
+    with pytest.raises(ConfigError, match=r"STUCK_AFTER_SECONDS.*TASK_TIME_LIMIT_SECONDS"):
+        load_settings({"WIX_PUBLIC_KEY": PUBLIC, **env})
+
+
+def test_the_task_time_limit_is_a_setting_with_a_soft_limit_and_visibility_timeout_derived_from_it():
+    from processor.queue import make_celery
+
+    default = make_celery(load_settings({"WIX_PUBLIC_KEY": PUBLIC, "CELERY_BROKER_URL": "redis://h/0"}))
+    quick = make_celery(
+        load_settings(
+            {
+                "WIX_PUBLIC_KEY": PUBLIC,
+                "CELERY_BROKER_URL": "redis://h/0",
+                "TASK_TIME_LIMIT_SECONDS": "4",
+                "STUCK_AFTER_SECONDS": "5",
+            }
+        )
+    )
+    long = make_celery(
+        load_settings(
+            {
+                "WIX_PUBLIC_KEY": PUBLIC,
+                "CELERY_BROKER_URL": "redis://h/0",
+                "TASK_TIME_LIMIT_SECONDS": "7200",
+                "STUCK_AFTER_SECONDS": "7300",
+            }
+        )
+    )
+
+    assert (default.conf.task_time_limit, default.conf.task_soft_time_limit) == (300, 270)
+    assert (quick.conf.task_time_limit, quick.conf.task_soft_time_limit) == (4, 3.6)
+    assert default.conf.broker_transport_options["visibility_timeout"] == 3600
+    assert long.conf.broker_transport_options["visibility_timeout"] > 7200
