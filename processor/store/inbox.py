@@ -184,6 +184,43 @@ def finish(
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
+def defer(
+    session: Session,
+    claimed: Claim,
+    until: datetime,
+    *,
+    reason: str,
+    now: datetime | None = None,
+) -> bool:
+    """Give the claim back without using it: the attempt ends `deferred`, the event is `queued`
+    again, due at `until` (`next_attempt_at`), and counts neither as a failure nor against
+    MAX_ATTEMPTS (`replay_base` moves with `attempt_count`). False if a sweep re-claimed it meanwhile.
+    Whoever defers publishes the event for `until`; a lost message is re-sent by the sweep."""
+    now = now or utcnow()
+    session.execute(
+        update(Attempt)
+        .where(Attempt.event_id == claimed.event_id, Attempt.number == claimed.attempt_number)
+        .values(finished_at=now, outcome="deferred", error=reason)
+    )
+    result = session.execute(
+        update(Event)
+        .where(
+            Event.id == claimed.event_id,
+            Event.status == S.PROCESSING.value,
+            Event.claimed_at == claimed.claimed_at,
+        )
+        .values(
+            status=S.QUEUED.value,
+            status_reason=reason,
+            next_attempt_at=until,
+            replay_base=Event.replay_base + 1,
+            updated_at=now,
+        )
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
 def requeue_due(
     session: Session,
     *,
