@@ -139,8 +139,16 @@ class Doorbell:
     that arrived meanwhile; a send that finds nothing new behind it makes it idle again.
     """
 
-    def __init__(self, celery: Celery, on_queued: Callable[[list[int]], None], *, batch: int = 500) -> None:
+    def __init__(
+        self,
+        celery: Celery,
+        on_queued: Callable[[list[int]], None],
+        *,
+        batch: int = 500,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._celery = celery
+        self._sleep = sleep
         self._on_queued = on_queued
         self._batch = batch
         self._pending: collections.deque[int] = collections.deque()
@@ -171,7 +179,7 @@ class Doorbell:
             if window == 0.0:
                 self._wake.wait()
             else:
-                time.sleep(window)
+                self._sleep(window)
             self._wake.clear()  # before draining: a ring after this sets it again, none is missed
             waiting = len(self._pending)
             while waiting > 0:
