@@ -52,3 +52,14 @@ def run_slowly(event: WixEvent, *, ledger: Ledger) -> Succeeded:
         if first_time:
             _record_effect(f"effect:{event.entity_id}")
     return Succeeded()
+
+
+@handles("test.records_run")
+def record_each_run(event: WixEvent, *, ledger: Ledger) -> Succeeded:
+    """Every run leaves a line (a second run would show); slow enough that deliveries overlap."""
+    _record_effect(f"ran:{event.entity_id}")
+    time.sleep(float((event.body or {}).get("seconds", 0.5)))
+    with ledger.once(f"test-run:{event.entity_id}") as first_time:
+        if first_time:
+            _record_effect(f"effect:{event.entity_id}")
+    return Succeeded()
