@@ -26,6 +26,7 @@ def test_a_refund_on_a_site_out_of_budget_is_deferred_then_done_without_using_an
 
     outcomes = [a["outcome"] for a in done["attempts"]]
     assert done["status"] == "succeeded", done
-    assert outcomes[0] == "deferred" and outcomes[-1] == "succeeded"
+    assert outcomes[0] == "deferred"
+    assert outcomes[-1] == "succeeded"
     assert set(outcomes[:-1]) == {"deferred"}  # no failure, and MAX_ATTEMPTS=1 was not used up
     assert len(fake_wix.refunds) == 1

@@ -1,6 +1,6 @@
 """One site's Wix budget holds for every taker at once: threads, processes, on Redis and the store.
 
-GCRA promises at most `burst + rate × d` granted takes in any span of `d` seconds, whoever takes;
+GCRA promises at most `burst + rate * d` granted takes in any span of `d` seconds, whoever takes;
 a budget per process would grant that once per process. Budget here: 10/s, burst 5.
 """
 
