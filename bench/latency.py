@@ -46,9 +46,11 @@ def _tokens(work: Path, count: int) -> Path:
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     (work / "public.pem").write_text(public_pem)
     lines = []
     for n in range(count):
@@ -65,11 +67,15 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--repo", default=str(HERE), help="checkout whose receiver and worker run")
-    parser.add_argument("--worker-args", default="", help="extra arguments of `worker`, e.g. '--pool prefork'")
+    parser.add_argument(
+        "--worker-args", default="", help="extra arguments of `worker`, e.g. '--pool prefork'"
+    )
     parser.add_argument("--redis-db", type=int, default=14)
     args = parser.parse_args()
     repo = Path(args.repo).resolve()
@@ -98,16 +104,36 @@ def main() -> None:
             subprocess.run([*run, "db", "upgrade"], env=env, cwd=work, check=True, capture_output=True)
             log = (work / "roles.log").open("wb")
             procs.append(
-                subprocess.Popen([*run, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=work, stdout=log, stderr=log)
+                subprocess.Popen(
+                    [*run, "serve", "--port", str(port), "--workers", "2"],
+                    env=env,
+                    cwd=work,
+                    stdout=log,
+                    stderr=log,
+                )
             )
             procs.append(
-                subprocess.Popen([*run, "worker", *args.worker_args.split()], env=env, cwd=work, stdout=log, stderr=log)
+                subprocess.Popen(
+                    [*run, "worker", *args.worker_args.split()], env=env, cwd=work, stdout=log, stderr=log
+                )
             )
             time.sleep(8)  # receiver and worker up (the worker's first connection included)
             paced = subprocess.run(
-                [sys.executable, str(HERE / "bench" / "pace.py"), "--port", str(port), "--rate", str(args.rate),
-                 "--duration", str(args.seconds), "--tokens", str(tokens)],
-                capture_output=True, text=True, check=True,
+                [
+                    sys.executable,
+                    str(HERE / "bench" / "pace.py"),
+                    "--port",
+                    str(port),
+                    "--rate",
+                    str(args.rate),
+                    "--duration",
+                    str(args.seconds),
+                    "--tokens",
+                    str(tokens),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             )
             pace = json.loads(paced.stdout.split("PACEJSON ", 1)[1])
             with psycopg.connect(f"{PG_ADMIN}/{database}") as db:
