@@ -61,6 +61,23 @@ def _tokens(work: Path, count: int) -> Path:
     return path
 
 
+def _wait_ready(port: int, log: Path) -> None:
+    """The receiver answers /healthz and the worker said `ready`; then 2 s more to settle."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                answered = conn.recv(64).startswith(b"HTTP/1.1 200")
+        except OSError:
+            answered = False
+        if answered and b"ready." in log.read_bytes():
+            time.sleep(2)
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"receiver or worker did not start:\n{log.read_text()[-3000:]}")
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -117,7 +134,7 @@ def main() -> None:
                     [*run, "worker", *args.worker_args.split()], env=env, cwd=work, stdout=log, stderr=log
                 )
             )
-            time.sleep(8)  # receiver and worker up (the worker's first connection included)
+            _wait_ready(port, work / "roles.log")
             paced = subprocess.run(
                 [
                     sys.executable,
