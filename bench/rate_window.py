@@ -37,7 +37,9 @@ HERE = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--rate", type=float, default=1.0, help="cancellations a second")
     parser.add_argument("--repo", default=str(HERE))
@@ -85,9 +87,25 @@ def main() -> None:
             run = [sys.executable, "-m", "processor"]
             subprocess.run([*run, "db", "upgrade"], env=env, cwd=work, check=True, capture_output=True)
             log = (work / "roles.log").open("wb")
-            procs.append(subprocess.Popen([*run, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=work, stdout=log, stderr=log))
-            procs.append(subprocess.Popen([*run, "worker", *args.worker_args.split()], env=env, cwd=work, stdout=log, stderr=log))
-            procs.append(subprocess.Popen([*run, "beat", f"--schedule={work / 'beat'}"], env=env, cwd=work, stdout=log, stderr=log))
+            procs.append(
+                subprocess.Popen(
+                    [*run, "serve", "--port", str(port), "--workers", "2"],
+                    env=env,
+                    cwd=work,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
+            procs.append(
+                subprocess.Popen(
+                    [*run, "worker", *args.worker_args.split()], env=env, cwd=work, stdout=log, stderr=log
+                )
+            )
+            procs.append(
+                subprocess.Popen(
+                    [*run, "beat", f"--schedule={work / 'beat'}"], env=env, cwd=work, stdout=log, stderr=log
+                )
+            )
             _wait_ready(port, work / "roles.log")
             sent = 0
             started = time.monotonic()
@@ -96,13 +114,18 @@ def main() -> None:
                     booked = site.book_paid()
                     assert booked.entity_id is not None
                     canceled = site.cancel_booking(booked.entity_id)
-                    token = sign(envelope(canceled.event_type, canceled.layer3(), instance_id=canceled.instance_id), private_pem)
+                    token = sign(
+                        envelope(canceled.event_type, canceled.layer3(), instance_id=canceled.instance_id),
+                        private_pem,
+                    )
                     client.post("/webhooks/wix", content=token, headers={"Content-Type": "text/plain"})
                     sent += 1
                     time.sleep(max(0.0, started + sent / args.rate - time.monotonic()))
             stats = fake.stats()["sites"][fake.instance_id]
             with psycopg.connect(f"{PG_ADMIN}/{database}") as db:
-                outcomes = dict(db.execute("SELECT outcome, count(*) FROM attempts GROUP BY outcome").fetchall())
+                outcomes = dict(
+                    db.execute("SELECT outcome, count(*) FROM attempts GROUP BY outcome").fetchall()
+                )
                 statuses = dict(db.execute("SELECT status, count(*) FROM events GROUP BY status").fetchall())
             result = {
                 "repo": str(repo),
