@@ -25,7 +25,9 @@ HERE = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repo", default=str(HERE))
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rates", default="50,200,1000,2000")
