@@ -45,7 +45,13 @@ def main() -> None:
         batches: list[int] = []
         lock = threading.Lock()
 
-        def on_queued(ids: list[int], rung: dict[int, float] = rung) -> None:
+        def on_queued(
+            ids: list[int],
+            rung: dict[int, float] = rung,
+            delays: list[float] = delays,
+            batches: list[int] = batches,
+            lock: threading.Lock = lock,
+        ) -> None:
             now = time.perf_counter()
             with lock:
                 batches.append(len(ids))
