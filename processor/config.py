@@ -14,6 +14,7 @@ from dotenv import dotenv_values
 
 REFUND_POLICIES = ("window", "always", "never")
 LOG_FORMATS = ("json", "console")
+WORKER_POOLS = ("threads", "prefork")
 
 DEFAULT_DATABASE_URL = "sqlite:///var/wix-meetings.sqlite3"
 DEFAULT_BROKER_URL = "sqla+sqlite:///var/broker.sqlite3"
@@ -39,6 +40,13 @@ def default_web_workers() -> int:
     commits, and 4 gave +30 % over 2 on a 2-core box, 8 nothing more (bench/README.md). Each
     process holds ~100 MB, so a big laptop running `wix-meetings run` does not start 32."""
     return min(8, 2 * (os.cpu_count() or 1))
+
+
+def default_worker_concurrency(pool: str) -> int:
+    """Threads: 32 flows in flight per worker process, since a flow waits on Wix (~100 ms a call)
+    far longer than it computes; prefork: one process per CPU, each running one flow at a time
+    (docs/decisions.md, "Worker concurrency")."""
+    return 32 if pool == "threads" else max(2, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,8 @@ class Settings:
     port: int = 8000
     log_format: str = "console"
     web_workers: int = field(default_factory=default_web_workers)
-    worker_concurrency: int = 2
+    worker_pool: str = "threads"
+    worker_concurrency: int = 32
     retention_days: int = 30
     dead_retention_days: int = 90
     payload_retention_days: int = 14
@@ -138,7 +147,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_public_key: bool
         port=port,
         log_format=_one_of(env, "LOG_FORMAT", LOG_FORMATS, default=_default_log_format()),
         web_workers=_positive_int(env, "WEB_WORKERS", default=default_web_workers()),
-        worker_concurrency=_positive_int(env, "WORKER_CONCURRENCY", default=2),
+        worker_pool=(pool := _one_of(env, "WORKER_POOL", WORKER_POOLS, default="threads")),
+        worker_concurrency=_positive_int(env, "WORKER_CONCURRENCY", default=default_worker_concurrency(pool)),
         retention_days=_retention_days(env, "RETENTION_DAYS", default=30),
         dead_retention_days=_retention_days(env, "DEAD_RETENTION_DAYS", default=90),
         payload_retention_days=_positive_int(env, "PAYLOAD_RETENTION_DAYS", default=14),

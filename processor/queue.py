@@ -35,10 +35,13 @@ DELIVER_NOTIFICATIONS_TASK = "deliver_notifications"  # ids of stored notificati
 SOFT_TIME_LIMIT_FRACTION = 0.9
 VISIBILITY_TIMEOUT_SECONDS = 3600
 PUBLISH_TIMEOUT_SECONDS = 0.5
-# The doorbell waits this long after the first id for more, so a busy receiver sends one message
-# and one `queued` update per batch instead of per event: 100 ms took PostgreSQL ingest from
-# 1348 to 1632 req/s on 2 cores (bench/README.md); an event waits at most that long to be queued.
+# The doorbell publishes a ring at once when it is idle. Only while ids arrive faster than it
+# publishes (some came in while it was sending) does it wait to gather a batch: first
+# DOORBELL_FIRST_WINDOW_SECONDS, doubled each busy round up to DOORBELL_WINDOW_SECONDS, back to
+# none as soon as a send finds nothing new. The 100 ms ceiling is what took PostgreSQL ingest from
+# 1348 to 1632 req/s on 2 cores (one message and one `queued` update per batch, bench/README.md).
 DOORBELL_WINDOW_SECONDS = 0.1
+DOORBELL_FIRST_WINDOW_SECONDS = 0.005
 MESSAGE_BATCH = 500
 # A worker runs at most this many ids of a `process_events` message itself (one claim statement) and
 # passes the rest on as a new message first, so an idle worker takes them while it runs its part.
@@ -114,6 +117,17 @@ def publish(celery: Celery, event_ids: Sequence[int]) -> list[int]:
     return published
 
 
+def publish_later(celery: Celery, event_id: int, delay_seconds: float) -> bool:
+    """Send one event id to be run no sooner than `delay_seconds` from now (a deferral); False when
+    the broker refused it (the sweep re-sends the event later)."""
+    try:
+        celery.send_task(PROCESS_EVENT_TASK, args=[event_id], countdown=delay_seconds, retry=False)
+    except Exception as exc:
+        log.warning("broker.publish_failed", count=1, error=type(exc).__name__)
+        return False
+    return True
+
+
 def publish_notifications(celery: Celery, notification_ids: Sequence[int]) -> list[int]:
     """Ask a worker to deliver stored notifications (one message per batch, so one SMTP connection
     serves a batch); return the ids the broker accepted. What it misses, the sweep sends later."""
@@ -130,17 +144,33 @@ def publish_notifications(celery: Celery, notification_ids: Sequence[int]) -> li
     return published
 
 
+def next_window(window: float, *, busy: bool) -> float:
+    """The doorbell's next wait: none when no id arrived during the last send, else a longer one."""
+    if not busy:
+        return 0.0
+    return min(DOORBELL_WINDOW_SECONDS, max(DOORBELL_FIRST_WINDOW_SECONDS, window * 2))
+
+
 class Doorbell:
     """Publishes event ids from a background thread, then reports which were queued.
 
     A ring only appends to a deque; the thread is woken by the first ring after it went idle, so a
     busy receiver pays no thread switch per webhook (a wake-up per ring cost ~110 µs of CPU per
-    webhook, bench/README.md). The thread then waits DOORBELL_WINDOW_SECONDS and sends everything
-    that arrived meanwhile.
+    webhook, bench/README.md). Idle, it sends a ring at once; busy (ids arrived while it sent), it
+    waits a window that doubles each busy round up to DOORBELL_WINDOW_SECONDS and sends everything
+    that arrived meanwhile; a send that finds nothing new behind it makes it idle again.
     """
 
-    def __init__(self, celery: Celery, on_queued: Callable[[list[int]], None], *, batch: int = 500) -> None:
+    def __init__(
+        self,
+        celery: Celery,
+        on_queued: Callable[[list[int]], None],
+        *,
+        batch: int = 500,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._celery = celery
+        self._sleep = sleep
         self._on_queued = on_queued
         self._batch = batch
         self._pending: collections.deque[int] = collections.deque()
@@ -166,16 +196,19 @@ class Doorbell:
                 self._pid = os.getpid()
 
     def _run(self) -> None:
+        window = 0.0  # 0: idle, the next ring is sent at once
         while True:
-            self._wake.wait()
-            self._wake.clear()
-            time.sleep(DOORBELL_WINDOW_SECONDS)
-            # Only what arrived in this window: later rings set _wake again and wait for the next.
+            if window == 0.0:
+                self._wake.wait()
+            else:
+                self._sleep(window)
+            self._wake.clear()  # before draining: a ring after this sets it again, none is missed
             waiting = len(self._pending)
             while waiting > 0:
                 ids = [self._pending.popleft() for _ in range(min(waiting, self._batch))]
                 waiting -= len(ids)
                 self._send(ids)
+            window = next_window(window, busy=bool(self._pending))
 
     def _send(self, ids: list[int]) -> None:
         try:

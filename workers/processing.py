@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from structlog.contextvars import bound_contextvars
 from processor.store import inbox
 from processor.store.claim_sql import LOST_REASON
 from processor.store.models import Event, EventStatus
+from processor.wix.limiter import BudgetDeferred
 from processor.wix_event import WixEvent
 from workers import delivery, privacy_requests, retry_policy
 from workers.flows.registry import Skipped, flow_for
@@ -19,6 +21,7 @@ from workers.wiring import Deps, bind
 
 log = structlog.get_logger(__name__)
 NO_FLOW = "no flow for this event type"
+DEFERRED = "deferred"
 
 
 def run(event_id: int, deps: Deps) -> str | None:
@@ -38,6 +41,8 @@ def run(event_id: int, deps: Deps) -> str | None:
             event, event_id, deps, dispatched, claim.failures_so_far
         )
         elapsed = time.monotonic() - started
+        if outcome == DEFERRED:
+            return _defer(deps, claim, reason or "", next_at or deps.clock())
         with deps.sessions() as session:
             finished = inbox.finish(
                 session,
@@ -111,6 +116,9 @@ def _dispatch(
         return EventStatus.IGNORED, "ignored", NO_FLOW, None
     try:
         result = flow(event, **bind(flow, deps, event, event_id))
+    except BudgetDeferred as exc:  # the site's Wix budget is spent: give the slot back, come back later
+        retry_in = exc.retry_in * random.uniform(1.0, 2.0)  # spread, so deferred flows do not return together
+        return EventStatus.QUEUED, DEFERRED, str(exc), deps.clock() + timedelta(seconds=retry_in)
     except Exception as exc:
         decision = retry_policy.decide(exc, failures=failures_before + 1, settings=deps.settings)
         log.warning("flow.failed", error=decision.reason, permanent=decision.is_dead)
@@ -121,6 +129,18 @@ def _dispatch(
     if isinstance(result, Skipped):
         return EventStatus.SKIPPED, "skipped", result.reason, None
     return EventStatus.SUCCEEDED, "succeeded", getattr(result, "detail", None), None
+
+
+def _defer(deps: Deps, claimed: inbox.Claim, reason: str, until: datetime) -> str:
+    """Neither a failure nor a used attempt: queued again, published for `until`."""
+    with deps.sessions() as session:
+        deferred = inbox.defer(session, claimed, until, reason=reason, now=deps.clock())
+    log.info("event.deferred", reason=reason, until=until.isoformat(), recorded=deferred)
+    if deferred:
+        delay = max(0.0, (until - deps.clock()).total_seconds())
+        deps.publish_later(claimed.event_id, delay)
+    delivery.publish_recorded(deps, claimed.event_id)  # what the attempt recorded before it stopped
+    return DEFERRED
 
 
 def stored_event(row: Event) -> WixEvent:

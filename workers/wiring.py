@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import inspect
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from processor.config import Settings
-from processor.queue import publish, publish_notifications
+from processor.queue import publish, publish_later, publish_notifications
 from processor.store.db import Sessions, make_engine, make_sessions, utcnow
 from processor.store.ledger import Ledger
+from processor.store.rate_limits import StoreBudgets
 from processor.store.tokens import StoreTokenCache
 from processor.wix.client import WixClient, make_wix_client
+from processor.wix.limiter import SharedLimiter, SiteLimiter, Take
+from processor.wix.redis_limits import RedisBudgets
 from processor.wix_event import WixEvent
 from workers.flows.shared import Outbox
 from workers.notify.email import Mailer
@@ -43,12 +47,14 @@ class Deps:
     _wix: dict[str | None, WixClient] = field(default_factory=dict, repr=False)
     # The outbox of the attempt running now, per event: the pipeline publishes what it recorded.
     _outboxes: dict[int, Outbox] = field(default_factory=dict, repr=False)
+    # The worker's threads share one Deps: what is built lazily is built under this lock, once.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _budgets: Take | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, celery: Celery | None = None) -> Deps:
-        return cls(
-            settings=settings, sessions=make_sessions(make_engine(settings.database_url)), celery=celery
-        )
+        engine = make_engine(settings.database_url, **engine_pool(settings))
+        return cls(settings=settings, sessions=make_sessions(engine), celery=celery)
 
     def ledger(self, event_id: int | None = None) -> Ledger:
         lease = timedelta(seconds=self.settings.stuck_after_seconds)
@@ -56,44 +62,70 @@ class Deps:
 
     def outbox(self, event_id: int, *, no_email_because: str | None = None) -> Outbox:
         """The event's outbox for this attempt (one per event until `take_outbox`)."""
-        if event_id not in self._outboxes:
-            self._outboxes[event_id] = Outbox(
-                self.sessions,
-                event_id,
-                mailer=self.mailer(),
-                ops=self.ops(),
-                clock=self.clock,
-                no_email_because=no_email_because,
-            )
-        return self._outboxes[event_id]
+        mailer, ops = self.mailer(), self.ops()
+        with self._lock:
+            if event_id not in self._outboxes:
+                self._outboxes[event_id] = Outbox(
+                    self.sessions,
+                    event_id,
+                    mailer=mailer,
+                    ops=ops,
+                    clock=self.clock,
+                    no_email_because=no_email_because,
+                )
+            return self._outboxes[event_id]
 
     def take_outbox(self, event_id: int) -> Outbox | None:
         """The attempt's outbox, forgotten here: what it recorded is the attempt's to publish."""
-        return self._outboxes.pop(event_id, None)
+        with self._lock:
+            return self._outboxes.pop(event_id, None)
 
     def mailer(self) -> Mailer:
-        if self._mailer is None:
-            self._mailer = Mailer.from_settings(self.settings)
-        return self._mailer
+        with self._lock:
+            if self._mailer is None:
+                self._mailer = Mailer.from_settings(self.settings)
+            return self._mailer
 
     def ops(self) -> OpsAlerts:
-        if self._ops is None:
-            self._ops = OpsAlerts.from_settings(self.settings)
-        return self._ops
+        with self._lock:
+            if self._ops is None:
+                self._ops = OpsAlerts.from_settings(self.settings)
+            return self._ops
 
     def wix(self, instance_id: str | None) -> WixClient:
-        """A Wix client for the event's site (tokens shared through the store)."""
-        if instance_id not in self._wix:
-            self._wix[instance_id] = make_wix_client(
-                self.settings, instance_id=instance_id, token_cache=StoreTokenCache(self.sessions)
-            )
-        return self._wix[instance_id]
+        """A Wix client for the event's site (tokens shared through the store, the rate limit
+        through Redis or the store: processor/wix/shared_limits.py)."""
+        with self._lock:
+            if instance_id not in self._wix:
+                self._wix[instance_id] = make_wix_client(
+                    self.settings,
+                    instance_id=instance_id,
+                    token_cache=StoreTokenCache(self.sessions),
+                    limiter_factory=self._limiters(),
+                )
+            return self._wix[instance_id]
+
+    def _limiters(self) -> Callable[[str], SiteLimiter]:
+        """Each site's Wix budget, shared by every worker process: in Redis when the broker is
+        Redis, else in the store (call with self._lock held)."""
+        if self._budgets is None:
+            broker = self.settings.celery_broker_url
+            if broker.startswith(("redis://", "rediss://")):
+                self._budgets = RedisBudgets(broker).take
+            else:
+                self._budgets = StoreBudgets(self.sessions).take
+        take = self._budgets
+        return lambda site_key: SharedLimiter(site_key, take)
 
     def publish(self, event_ids: Sequence[int]) -> list[int]:
         """Send stored events to the workers; those the broker does not take, the sweep sends later."""
         if not event_ids or self.celery is None:  # no broker given: the events stay for the sweep
             return []
         return publish(self.celery, list(event_ids))
+
+    def publish_later(self, event_id: int, delay_seconds: float) -> bool:
+        """Send one stored event to the workers for later (a deferral); the sweep covers a miss."""
+        return self.celery is not None and publish_later(self.celery, event_id, delay_seconds)
 
     def publish_notifications(self, notification_ids: Sequence[int]) -> list[int]:
         """Ask a worker to deliver stored notifications; what the broker misses, the sweep sends."""
@@ -130,19 +162,28 @@ def bind(flow: Callable[..., Any], deps: Deps, event: WixEvent, event_id: int) -
     }
 
 
+def engine_pool(settings: Settings) -> dict[str, int]:
+    """Connections for every thread of the worker at once: a flow holds at most two sessions at a
+    time (its own and the ledger's or the token cache's), and the sweep and delivery one each."""
+    return {"pool_size": max(5, settings.worker_concurrency + 2), "max_overflow": 10}
+
+
 _deps: Deps | None = None
+_deps_lock = threading.Lock()
 
 
 def deps(settings: Settings | None = None, *, celery: Celery | None = None) -> Deps:
-    """This worker process's Deps, built on first use (the tasks give it the worker's Celery app)."""
+    """This worker process's Deps, built on first use (the tasks give it the worker's Celery app);
+    the worker's threads all get the same one."""
     global _deps
-    if _deps is None:
-        if settings is None:
-            from processor.config import load_settings
+    with _deps_lock:
+        if _deps is None:
+            if settings is None:
+                from processor.config import load_settings
 
-            settings = load_settings()
-        _deps = Deps.from_settings(settings, celery)
-    return _deps
+                settings = load_settings()
+            _deps = Deps.from_settings(settings, celery)
+        return _deps
 
 
 def reset() -> None:

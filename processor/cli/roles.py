@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from processor.cli.common import RefusedError, settings_from_context
+from processor.config import WORKER_POOLS, default_worker_concurrency
 from processor.store.db import make_engine
 from processor.store.migrate import upgrade
 
@@ -148,16 +149,30 @@ def _child_exit(_server: Any, worker: Any) -> None:
 
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.option(
-    "--concurrency", type=int, default=None, help="Worker processes (default: $WORKER_CONCURRENCY)."
+    "--pool",
+    type=click.Choice(WORKER_POOLS),
+    default=None,
+    help="threads (flows wait on Wix side by side) or prefork (default: $WORKER_POOL, threads).",
+)
+@click.option(
+    "--concurrency",
+    type=int,
+    default=None,
+    help="Threads, or processes with prefork (default: $WORKER_CONCURRENCY: 32 threads).",
 )
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
-def worker(concurrency: int | None, celery_args: tuple[str, ...]) -> None:
+def worker(pool: str | None, concurrency: int | None, celery_args: tuple[str, ...]) -> None:
     """A Celery worker running the flows (extra arguments go to `celery worker`)."""
     settings = settings_from_context()
+    chosen_pool = pool or settings.worker_pool
+    if concurrency is None:
+        same_pool = chosen_pool == settings.worker_pool
+        concurrency = settings.worker_concurrency if same_pool else default_worker_concurrency(chosen_pool)
     _exec_celery(
         "worker",
         "--loglevel=INFO",
-        f"--concurrency={concurrency or settings.worker_concurrency}",
+        f"--pool={chosen_pool}",
+        f"--concurrency={concurrency}",
         "--without-gossip",
         "--without-mingle",
         *celery_args,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from processor.store import claim_sql
 from processor.store.db import utcnow
-from processor.store.models import Event, EventStatus
+from processor.store.models import Attempt, Event, EventStatus
 from processor.wix_event import WixEvent
 
 S = EventStatus
@@ -303,6 +303,43 @@ def _types_statement() -> Any:
             )
         )
     return _types_query[0]
+
+
+def defer(
+    session: Session,
+    claimed: Claim,
+    until: datetime,
+    *,
+    reason: str,
+    now: datetime | None = None,
+) -> bool:
+    """Give the claim back without using it: the attempt ends `deferred`, the event is `queued`
+    again, due at `until` (`next_attempt_at`), and counts neither as a failure nor against
+    MAX_ATTEMPTS (`replay_base` moves with `attempt_count`). False if a sweep re-claimed it meanwhile.
+    Whoever defers publishes the event for `until`; a lost message is re-sent by the sweep."""
+    now = now or utcnow()
+    session.execute(
+        update(Attempt)
+        .where(Attempt.event_id == claimed.event_id, Attempt.number == claimed.attempt_number)
+        .values(finished_at=now, outcome="deferred", error=reason)
+    )
+    result = session.execute(
+        update(Event)
+        .where(
+            Event.id == claimed.event_id,
+            Event.status == S.PROCESSING.value,
+            Event.claimed_at == claimed.claimed_at,
+        )
+        .values(
+            status=S.QUEUED.value,
+            status_reason=reason,
+            next_attempt_at=until,
+            replay_base=Event.replay_base + 1,
+            updated_at=now,
+        )
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def requeue_due(

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -297,3 +298,13 @@ class ReplayJob(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class RateLimit(Base):
+    """A request budget shared by every worker process (GCRA): `tat` is the "theoretical arrival
+    time" of the next request, in Unix seconds. Used when the broker is not Redis."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float(precision=53))

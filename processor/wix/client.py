@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 from processor.config import Settings
@@ -12,7 +14,7 @@ from processor.wix.calendar_events import CalendarEventsApi
 from processor.wix.calendar_schedules import SchedulesApi
 from processor.wix.calendars import CalendarsApi
 from processor.wix.contributors import ContributorsApi
-from processor.wix.limiter import RateLimiter, limiter_for_site
+from processor.wix.limiter import SiteLimiter, limiter_for_site
 from processor.wix.orders import OrdersApi
 from processor.wix.provisioning import ProvisioningApi
 from processor.wix.services import ServicesApi
@@ -53,9 +55,13 @@ def make_wix_client(
     token_cache: TokenCache | None = None,
     *,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-    limiter: RateLimiter | None = None,
+    limiter: SiteLimiter | None = None,
+    limiter_factory: Callable[[str], SiteLimiter] | None = None,
 ) -> WixClient:
-    """A client for one site, in the auth mode the settings choose (app first, then API key)."""
+    """A client for one site, in the auth mode the settings choose (app first, then API key).
+
+    The site's request budget: `limiter`, else `limiter_factory(site key)` (workers: shared through
+    Redis or the store), else this process's own."""
     http = shared_http_client(settings.wix_api_base_url)
     auth: httpx.Auth
     mode = settings.wix_auth_mode
@@ -80,7 +86,7 @@ def make_wix_client(
             "Wix is not configured: set WIX_APP_ID and WIX_APP_SECRET (app mode), "
             "or WIX_API_KEY and WIX_SITE_ID (one site)"
         )
-    transport = WixTransport(
-        http, auth, limiter if limiter is not None else limiter_for_site(site_key), timeout=timeout
-    )
+    if limiter is None:
+        limiter = limiter_factory(site_key) if limiter_factory is not None else limiter_for_site(site_key)
+    transport = WixTransport(http, auth, limiter, timeout=timeout)
     return WixClient(transport, site_key)

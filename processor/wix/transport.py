@@ -10,7 +10,7 @@ import httpx
 import structlog
 
 from processor.wix.errors import WixBadResponseError, WixUnavailableError, error_from_response
-from processor.wix.limiter import RateLimiter
+from processor.wix.limiter import SiteLimiter
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 POOL_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
@@ -42,7 +42,7 @@ class WixTransport:
         self,
         http: httpx.Client,
         auth: httpx.Auth,
-        limiter: RateLimiter,
+        limiter: SiteLimiter,
         *,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:

@@ -10,7 +10,13 @@ import time
 import redis
 
 from processor.config import load_settings
-from processor.queue import PROCESS_EVENT_TASK, PROCESS_EVENTS_TASK, Doorbell, make_celery
+from processor.queue import (
+    DOORBELL_FIRST_WINDOW_SECONDS,
+    PROCESS_EVENT_TASK,
+    PROCESS_EVENTS_TASK,
+    Doorbell,
+    make_celery,
+)
 from tests.fixtures.servers import wait_until
 
 
@@ -78,3 +84,59 @@ def test_a_broker_that_is_down_delays_nothing_and_the_doorbell_publishes_once_it
     doorbell.ring(2)
 
     wait_until(lambda: 2 in (n for batch in reported for n in batch), timeout=10)
+
+
+class RecordedSleeps:
+    """The doorbell's waits, written down (and really slept, so nothing else changes)."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        time.sleep(seconds)
+
+
+def test_an_idle_doorbell_publishes_a_ring_at_once_without_waiting_for_a_window(redis_url_factory):
+    broker_url = redis_url_factory()
+    celery = make_celery(load_settings({"CELERY_BROKER_URL": broker_url}, need_public_key=False))
+    reported: list[list[int]] = []
+    sleeps = RecordedSleeps()
+    doorbell = Doorbell(celery, reported.append, sleep=sleeps)
+
+    for event_id in (1, 2, 3):
+        doorbell.ring(event_id)
+        wait_until(lambda event_id=event_id: [event_id] in reported, timeout=5)
+
+    assert reported == [[1], [2], [3]]
+    assert sleeps.waits == []  # each ring found the doorbell idle: no batching window at all
+
+
+def test_a_doorbell_batches_what_arrives_while_it_is_still_publishing(redis_url_factory):
+    broker_url = redis_url_factory()
+    celery = make_celery(load_settings({"CELERY_BROKER_URL": broker_url}, need_public_key=False))
+    reported: list[list[int]] = []
+    first_send_done = threading.Event()
+    release = threading.Event()
+
+    def on_queued(ids: list[int]) -> None:  # the receiver's callback; the first one is slow
+        reported.append(ids)
+        if ids == [1]:
+            first_send_done.set()
+            release.wait(5)
+
+    sleeps = RecordedSleeps()
+    doorbell = Doorbell(celery, on_queued, sleep=sleeps)
+    doorbell.ring(1)
+    assert first_send_done.wait(5)
+    for event_id in range(2, 102):  # arrive faster than the doorbell publishes
+        doorbell.ring(event_id)
+    release.set()
+
+    wait_until(lambda: sum(map(len, reported)) == 101, timeout=5)
+    assert reported == [[1], list(range(2, 102))]  # one batch, not one message per ring
+    assert sleeps.waits[:1] == [DOORBELL_FIRST_WINDOW_SECONDS]  # it waited to gather them
+    time.sleep(0.2)
+    doorbell.ring(500)  # once it is idle again, a ring goes out on its own at once
+    wait_until(lambda: [500] in reported, timeout=5)
+    assert len(sleeps.waits) == 1

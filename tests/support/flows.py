@@ -61,3 +61,14 @@ def kill_the_worker(event: WixEvent) -> Succeeded:
     _record_effect(f"killed:{event.entity_id}")
     os.kill(os.getpid(), signal.SIGKILL)
     raise AssertionError("unreachable")
+
+
+@handles("test.records_run")
+def record_each_run(event: WixEvent, *, ledger: Ledger) -> Succeeded:
+    """Every run leaves a line (a second run would show); slow enough that deliveries overlap."""
+    _record_effect(f"ran:{event.entity_id}")
+    time.sleep(float((event.body or {}).get("seconds", 0.5)))
+    with ledger.once(f"test-run:{event.entity_id}") as first_time:
+        if first_time:
+            _record_effect(f"effect:{event.entity_id}")
+    return Succeeded()

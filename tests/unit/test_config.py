@@ -207,3 +207,26 @@ def test_the_task_time_limit_is_a_setting_with_a_soft_limit_and_visibility_timeo
     assert (quick.conf.task_time_limit, quick.conf.task_soft_time_limit) == (4, 3.6)
     assert default.conf.broker_transport_options["visibility_timeout"] == 3600
     assert long.conf.broker_transport_options["visibility_timeout"] > 7200
+
+
+def test_the_worker_runs_32_threads_unless_told_otherwise():
+    settings = load_settings({}, need_public_key=False)
+
+    assert (settings.worker_pool, settings.worker_concurrency) == ("threads", 32)
+
+
+def test_a_prefork_worker_defaults_to_a_process_per_core():
+    settings = load_settings({"WORKER_POOL": "prefork"}, need_public_key=False)
+
+    assert settings.worker_concurrency == max(2, os.cpu_count() or 1)
+    assert (
+        load_settings(
+            {"WORKER_POOL": "prefork", "WORKER_CONCURRENCY": "3"}, need_public_key=False
+        ).worker_concurrency
+        == 3
+    )
+
+
+def test_an_unknown_worker_pool_is_refused_by_name():
+    with pytest.raises(ConfigError, match="WORKER_POOL"):
+        load_settings({"WORKER_POOL": "gevent"}, need_public_key=False)
