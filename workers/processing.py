@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 import structlog
 from structlog.contextvars import bound_contextvars
 
+from processor import deadline
+from processor.queue import soft_time_limit_seconds
 from processor.store import inbox
 from processor.store.claim_sql import LOST_REASON
 from processor.store.models import Event, EventStatus
@@ -36,10 +38,12 @@ def run(event_id: int, deps: Deps) -> str | None:
     event = claim.event
     with bound_contextvars(event_id=event_id, event_type=event.event_type, attempt=claim.attempt_number):
         started = time.monotonic()
-        dispatched = _dispatch(event, event_id, deps, claim.failures_so_far)
-        status, outcome, reason, next_at = privacy_requests.honour(
-            event, event_id, deps, dispatched, claim.failures_so_far
-        )
+        # Under the threads pool nothing else stops an attempt at the time limit (processor/deadline.py).
+        with deadline.running_until(soft_time_limit_seconds(deps.settings)):
+            dispatched = _dispatch(event, event_id, deps, claim.failures_so_far)
+            status, outcome, reason, next_at = privacy_requests.honour(
+                event, event_id, deps, dispatched, claim.failures_so_far
+            )
         elapsed = time.monotonic() - started
         if outcome == DEFERRED:
             return _defer(deps, claim, reason or "", next_at or deps.clock())

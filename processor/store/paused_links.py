@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
+from processor import deadline as attempt_deadline
 from processor.store.db import Sessions, session_scope, upsert_insert, utcnow
 from processor.store.ledger import LedgerBusyError
 from processor.store.models import DeactivatedLink, LedgerEntry
@@ -73,7 +74,8 @@ def holding_link_switch(
     `lease`. Waits up to `wait_seconds`, then raises LedgerBusyError (the event retries later).
     """
     key = f"hold:links:{schedule_id}"
-    deadline = time.monotonic() + wait_seconds
+    left = attempt_deadline.remaining()  # never wait past the attempt's own deadline
+    deadline = time.monotonic() + (wait_seconds if left is None else max(0.0, min(wait_seconds, left)))
     taken_at = _take_hold(sessions, key, lease)
     while taken_at is None:
         if time.monotonic() >= deadline:

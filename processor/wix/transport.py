@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import structlog
 
+from processor import deadline
 from processor.wix.errors import WixBadResponseError, WixUnavailableError, error_from_response
 from processor.wix.limiter import SiteLimiter
 
@@ -53,10 +54,12 @@ class WixTransport:
 
     def call(self, method: str, path: str, *, json: Any = None, params: Params = None) -> dict[str, Any]:
         """Send one request; the decoded JSON object on 2xx, else raise the typed WixError."""
+        deadline.check(f"{method} {path}")
         self.limiter.acquire()
+        timeout = self._timeout_within(deadline.check(f"{method} {path}"))
         try:
             response = self.http.request(
-                method, path, json=json, params=params, auth=self.auth, timeout=self.timeout
+                method, path, json=json, params=params, auth=self.auth, timeout=timeout
             )
         except httpx.TimeoutException as exc:
             log.warning("wix.call_timed_out", method=method, path=path, error=type(exc).__name__)
@@ -77,6 +80,14 @@ class WixTransport:
             wix_request_id=error.request_id,
         )
         raise error
+
+    def _timeout_within(self, left: float | None) -> httpx.Timeout:
+        """The call's timeout, cut to what is left of the attempt (processor/deadline.py)."""
+        read = self.timeout.read or 0.0
+        if left is None or left >= read:
+            return self.timeout
+        connect = min(self.timeout.connect or left, left)
+        return httpx.Timeout(left, connect=connect)
 
 
 def _json_object(response: httpx.Response, method: str, path: str) -> dict[str, Any]:

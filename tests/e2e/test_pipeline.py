@@ -182,3 +182,20 @@ def test_an_event_that_kills_its_worker_every_time_ends_dead_and_ops_hears_of_it
     assert "worker lost on every attempt" in post["text"]
     time.sleep(3)  # a sweep or two more: no second alert follows
     assert len(ops_hook.posts) == 1
+
+
+def test_a_flow_on_the_threads_pool_stops_at_the_time_limit_instead_of_outliving_its_lease(
+    make_pipeline, signed_event
+):
+    # Celery's threads pool enforces no time limit; the attempt's deadline does (processor/deadline.py).
+    # Without it this flow runs for ever, the sweep re-claims it after STUCK_AFTER_SECONDS while it
+    # is still alive, and the ledger hands its pending keys to a second, concurrent run.
+    pipeline = make_pipeline(MAX_ATTEMPTS="1", TASK_TIME_LIMIT_SECONDS="2", STUCK_AFTER_SECONDS="3")
+    pipeline.start_worker(beat=True, pool="threads", concurrency=4)
+
+    answer = pipeline.post(signed_event("test.keeps_calling", entity_id="endless"))
+    event = pipeline.wait_for_status(answer.json["event_id"], "dead", timeout=60)
+
+    assert "ran out of time" in event["status_reason"]
+    assert [a["outcome"] for a in event["attempts"]] == ["dead"]  # never abandoned nor re-claimed
+    assert pipeline.effects() == ["calling:endless"]

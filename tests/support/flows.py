@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+from processor import deadline
 from processor.store.ledger import Ledger
 from processor.wix_event import WixEvent
 from workers.flows import PermanentFailure, RetryLater, Succeeded, handles
@@ -24,6 +25,15 @@ def succeed(event: WixEvent, *, ledger: Ledger) -> Succeeded:
         if first_time:
             _record_effect(f"effect:{event.entity_id}")
     return Succeeded("did the test effect")
+
+
+@handles("test.keeps_calling")
+def keep_calling(event: WixEvent) -> Succeeded:
+    """A flow that makes call after call (as one waiting on a slow Wix would) and never ends by itself."""
+    _record_effect(f"calling:{event.entity_id}")
+    while True:
+        deadline.check("the next call")  # what every Wix call does first (processor/wix/transport.py)
+        time.sleep(0.05)
 
 
 @handles("test.fails_always")

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "processor.config",
             "processor.wix_event",
             "processor.logs",
+            "processor.deadline",
             "processor.metrics",
             "processor.retention_metrics",
         ),
