@@ -19,30 +19,35 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from processor.devtools.fake_wix import FakeWix, FaultRates
 
 READY = "fake wix ready"
 
 
-def seed(fake: FakeWix, sites: int, bookings: int, out: Path) -> None:
-    """`sites` provisioned sites, `bookings` paid bookings round-robin over them, each canceled."""
+def seed(fake: FakeWix, sites: int, bookings: int) -> list[dict[str, Any]]:
+    """`sites` provisioned sites, `bookings` paid bookings round-robin over them, each canceled:
+    the `booking_canceled` webhook of each (`event_type`, `instance_id`, `booking_id`,
+    `contact_email`, `layer3`)."""
     seeded = fake.seed_sites(sites)
-    with out.open("w") as lines:
-        for number in range(bookings):
-            site = fake.site(seeded[number % len(seeded)].instance_id)
-            contact = f"c{number}@bench.test"
-            created = site.book_paid(status="CONFIRMED", contact_email=contact)
-            assert created.entity_id is not None
-            canceled = site.cancel_booking(created.entity_id)
-            record = {
+    records = []
+    for number in range(bookings):
+        site = fake.site(seeded[number % len(seeded)].instance_id)
+        contact = f"c{number}@bench.test"
+        created = site.book_paid(status="CONFIRMED", contact_email=contact)
+        assert created.entity_id is not None
+        canceled = site.cancel_booking(created.entity_id)
+        records.append(
+            {
                 "event_type": canceled.event_type,
                 "instance_id": canceled.instance_id,
                 "booking_id": created.entity_id,
                 "contact_email": contact,
                 "layer3": canceled.layer3(),
             }
-            lines.write(json.dumps(record, default=str) + "\n")
+        )
+    return records
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events-out", type=Path, required=True)
     args = parser.parse_args(argv)
     fake = FakeWix(faults=FaultRates(latency=args.latency_ms / 1000), request_log_limit=1000)
-    seed(fake, args.sites, args.bookings, args.events_out)
+    with args.events_out.open("w") as lines:
+        for record in seed(fake, args.sites, args.bookings):
+            lines.write(json.dumps(record, default=str) + "\n")
     fake.start(port=args.port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
