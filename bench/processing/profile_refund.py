@@ -9,10 +9,11 @@ flow, finish, publish its notifications) and then `delivery.deliver` on the ids 
 its own, answering at once (no latency), so the figure is the worker's CPU, not its waiting; email
 goes to an aiosmtpd sink. Logging is configured as in the worker (JSON lines, to a file here).
 
-One flow per site runs first, unmeasured (each site's first call fetches a token). Then N flows are
-timed by this thread's CPU clock (the fake, the SMTP sink and the driver threads are elsewhere), then
-N more under cProfile (counting this thread's CPU time; `--clock wall` counts waits too); the profile's top lines (by own time and by cumulative time) are printed and
-the `.prof` file kept under var/.
+One flow per site runs first, unmeasured (each site's first call fetches a token). Then N flows
+are timed by this thread's CPU clock (the fake, the SMTP sink and the driver threads are elsewhere),
+then N more under cProfile, counting this thread's CPU time (`--clock wall` counts waits too); the
+profile's top lines (by own time and by cumulative time) are printed and the `.prof` file is kept
+under var/.
 """
 
 from __future__ import annotations
