@@ -78,6 +78,24 @@ class SmtpConnection:
                 raise _as_notify_error(exc) from None
             raise
 
+    @property
+    def is_open(self) -> bool:
+        """A connection is up (it may still have been dropped by the server since)."""
+        return self._smtp is not None
+
+    def answers(self) -> bool:
+        """NOOP on the open connection: True when the server still answers, else closed, False."""
+        if self._smtp is None:
+            return False
+        try:
+            code, _ = self._smtp.noop()
+        except (smtplib.SMTPException, OSError):
+            code = 0
+        if code != 250:
+            self.close()
+            return False
+        return True
+
     def close(self) -> None:
         """Say goodbye if the server still listens; never raises."""
         smtp, self._smtp = self._smtp, None
