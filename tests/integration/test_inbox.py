@@ -170,3 +170,25 @@ def test_a_key_in_flight_is_busy_for_others_until_its_lease_runs_out(sessions):
             pass
         with takeover.once("link:s1:deactivate:9") as taken_over:
             assert taken_over  # the holder looks dead to a zero lease
+
+
+def test_recording_a_free_key_marks_it_done_with_its_result(sessions):
+    ledger = Ledger(sessions)
+
+    first = ledger.record("refund-intent:b1", {"order_id": "o1"})
+    again = ledger.record("refund-intent:b1", {"order_id": "o2"})
+
+    assert (first, again) == (True, False)
+    assert ledger.entry("refund-intent:b1") == ("done", {"order_id": "o1"})
+    assert ledger.is_done("refund-intent:b1")
+
+
+def test_recording_a_key_another_worker_holds_is_busy(sessions):
+    holder, other = Ledger(sessions), Ledger(sessions)
+
+    with holder.once("refund:b2") as first_time:
+        assert first_time
+        with pytest.raises(LedgerBusyError):
+            other.record("refund:b2", {"order_id": "o1"})
+
+    assert holder.entry("refund:b2") == ("done", None)
