@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from bench.processing import checks
 from bench.processing.config import (
@@ -44,10 +44,9 @@ from bench.processing.store_reads import (
     status_counts,
     unfinished,
 )
-from bench.processing.stores import fresh_postgres, leased_redis
+from bench.processing.stores import fresh_postgres, private_redis
 from bench.processing.webhooks import Answers, post_all, post_paced, sign_fake_events, sign_unhandled
 from bench.soak.sinks import Sinks
-from processor.store.db import make_engine
 
 MIB = 1024 * 1024
 POLL = 0.25
@@ -103,7 +102,7 @@ def part_stack(bench: Bench, part: str, store_kind: str, **settings: str) -> Ite
             store = Store("SQLite (embedded defaults)", {}, f"sqlite:///{path}")
         else:
             database_url = cleanup.enter_context(fresh_postgres())
-            broker_url = cleanup.enter_context(leased_redis())
+            broker_url = cleanup.enter_context(private_redis(run_dir / "redis"))
             env = {"DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url}
             store = Store("PostgreSQL + Redis", env, database_url)
         stack = ProcessingStack(run_dir, store, {**PRODUCT_SETTINGS, **settings, **bench.overrides})
@@ -112,7 +111,10 @@ def part_stack(bench: Bench, part: str, store_kind: str, **settings: str) -> Ite
 
 
 def _engine(stack: ProcessingStack) -> Engine:
-    return make_engine(stack.store.database_url)
+    """The harness's reader: a plain engine (the product's SQLite engine takes the write lock for
+    every transaction, which would make the harness's polls compete with the worker's writes)."""
+    url = stack.store.database_url
+    return create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
 
 
 def wait_done(
