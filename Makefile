@@ -31,7 +31,7 @@ lint: $(STAMP) ## ruff format --check, ruff check, mypy --strict
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/mypy --explicit-package-bases -p bench.soak
+	$(BIN)/mypy --explicit-package-bases -p bench.soak -p bench.processing
 
 fmt: $(STAMP) ## Format and fix what ruff can
 	$(BIN)/ruff format .
@@ -46,6 +46,10 @@ check: test ## Alias of test
 bench: $(STAMP) ## Ingest benchmark on loopback (bench/README.md)
 	bash bench/run-ingest.sh
 
+# PROCESSING_ARGS: e.g. --quick, --part drain-pg, --set WORKER_CONCURRENCY=8 (see bench/README.md#processing).
+bench-processing: $(STAMP) ## Processing benchmark on loopback, ~5 min: drain, CPU per refund, 300 sites, rate window, latency
+	PYTHONUNBUFFERED=1 $(BIN)/python -m bench.processing $(PROCESSING_ARGS)
+
 # SOAK_ARGS: e.g. --seed 7 (another reproducible day), --lost-answer 0.01 (see bench/README.md#soak).
 soak: $(STAMP) ## Fault soak at deployment scale, <= 15 min: 2 receivers, 3 workers, 2 beats, faults; exit 1 on a violation
 	PYTHONUNBUFFERED=1 $(BIN)/python -m bench.soak $(SOAK_ARGS)
@@ -53,4 +57,4 @@ soak: $(STAMP) ## Fault soak at deployment scale, <= 15 min: 2 receivers, 3 work
 soak-short: $(STAMP) ## The ~2-minute fault soak (50 bookings, one of each fault); part of make test
 	PYTHONUNBUFFERED=1 $(BIN)/python -m bench.soak --short $(SOAK_ARGS)
 
-.PHONY: help install run services lint fmt test check bench soak soak-short
+.PHONY: help install run services lint fmt test check bench bench-processing soak soak-short

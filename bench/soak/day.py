@@ -68,6 +68,29 @@ class DayTruth:
     day_ended: float = 0.0
 
 
+def load_signing_key(private_key_pem: str) -> Any:
+    """The RSA key object to sign with.
+
+    Loaded once: PyJWT given the PEM text parses and validates the RSA key on every call (tens of
+    ms of CPU each, holding the GIL), which starved the harness's other threads.
+    """
+    return load_pem_private_key(private_key_pem.encode(), password=None)
+
+
+def sign_webhook(
+    private_key: Any,
+    event_type: str,
+    layer3: dict[str, Any],
+    instance_id: str,
+    lifetime_seconds: int = TOKEN_LIFETIME_SECONDS,
+) -> str:
+    """A webhook body (JWT, RS256) as `devtools.signing.sign` makes it, signed by a loaded key object."""
+    now = int(time.time())
+    layer2 = envelope(event_type, layer3, instance_id=instance_id)
+    claims = {"data": json.dumps(layer2), "iat": now, "exp": now + lifetime_seconds}
+    return jwt.encode(claims, private_key, algorithm="RS256")
+
+
 def plan_day(config: SoakConfig, sites: int, rng: random.Random) -> list[Action]:
     """The day's actions in time order: steady bookings, their later changes, calendar breaks."""
     day = config.day_seconds
@@ -107,9 +130,7 @@ class DayDriver:
         self.seeded = seeded
         self.deliverer = deliverer
         self.actions = actions
-        # Loaded once: PyJWT given the PEM text parses and validates the RSA key on every call
-        # (tens of ms of CPU each, holding the GIL), which starved the harness's other threads.
-        self.private_key: Any = load_pem_private_key(private_key.encode(), password=None)
+        self.private_key = load_signing_key(private_key)
         self.truth = DayTruth()
         self._booking_ids: dict[int, str] = {}
         self._open_episodes: dict[int, Episode] = {}
@@ -118,10 +139,7 @@ class DayDriver:
 
     def sign(self, event: WebhookEvent) -> str:
         """The webhook body as `WebhookEvent.sign` (`devtools.signing.sign`) makes it, by the key object."""
-        now = int(time.time())
-        layer2 = envelope(event.event_type, event.layer3(), instance_id=event.instance_id)
-        claims = {"data": json.dumps(layer2), "iat": now, "exp": now + TOKEN_LIFETIME_SECONDS}
-        return jwt.encode(claims, self.private_key, algorithm="RS256")
+        return sign_webhook(self.private_key, event.event_type, event.layer3(), event.instance_id)
 
     def send(self, event: WebhookEvent) -> None:
         token = self.sign(event)

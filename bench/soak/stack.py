@@ -35,6 +35,17 @@ REPO = Path(__file__).resolve().parents[2]
 PRODUCT = [sys.executable, "-m", "processor"]
 
 
+def base_env() -> dict[str, str]:
+    """What every product process gets before its settings: no setting of the caller's leaks in."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "PYTHONPATH": str(REPO),
+    }
+
+
 @dataclass
 class Slot:
     """One worker host: its extra `worker` arguments and the process running there now."""
@@ -118,15 +129,8 @@ class Stack:
     def env(self, **extra: str) -> dict[str, str]:
         """A clean environment: nothing of the caller's settings leaks into the product."""
         assert self.redis is not None
-        base = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "LANG": "C.UTF-8",
-            "TZ": "UTC",
-            "PYTHONPATH": str(REPO),
-        }
         return {
-            **base,
+            **base_env(),
             **self.config.env(),
             **self.wix_env,
             "DATABASE_URL": self.database_url,

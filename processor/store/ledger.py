@@ -1,4 +1,9 @@
-"""The idempotency ledger: `with ledger.once(key) as first_time:` makes a side effect happen once."""
+"""The idempotency ledger: `with ledger.once(key) as first_time:` makes a side effect happen once.
+
+Each call is one short transaction on a Core connection (no ORM session: a refund flow makes
+about eight of them, and the session's bookkeeping cost more CPU than the statements), and the
+statements are built once per process, so SQLAlchemy's cache keys are memoized on them.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,47 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Engine, Executable, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from processor.store.db import Sessions, session_scope, utcnow
+from processor.store.db import Sessions, utcnow
 from processor.store.models import LedgerEntry
+
+_COLUMNS = LedgerEntry.__table__.c
+_KEY = LedgerEntry.key == bindparam("k")
+_SELECT_STATE = select(LedgerEntry.state).where(_KEY)
+_SELECT_ENTRY = select(LedgerEntry.state, LedgerEntry.result).where(_KEY)
+_SELECT_TAKEN = select(LedgerEntry.state, LedgerEntry.created_at).where(_KEY)
+_SET_RESULT = (
+    update(LedgerEntry).where(_KEY).values(result=bindparam("new_result", type_=_COLUMNS.result.type))
+)
+_FORGET = delete(LedgerEntry).where(_KEY)
+_TAKEN_AT = LedgerEntry.created_at == bindparam("taken_at", type_=_COLUMNS.created_at.type)
+_TAKE_OVER = (
+    update(LedgerEntry)
+    .where(_KEY, _TAKEN_AT)
+    .values(
+        created_at=bindparam("now", type_=_COLUMNS.created_at.type),
+        event_id=bindparam("new_event_id", type_=_COLUMNS.event_id.type),
+    )
+)
+_COMPLETE = (
+    update(LedgerEntry)
+    .where(_KEY, _TAKEN_AT)
+    .values(state="done", finished_at=bindparam("now", type_=_COLUMNS.finished_at.type))
+)
+_RELEASE = delete(LedgerEntry).where(_KEY, _TAKEN_AT, LedgerEntry.state == "pending")
+_inserts: dict[str, Executable] = {}
+
+
+def _insert(dialect: str) -> Executable:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING key, for this dialect (built once)."""
+    if dialect not in _inserts:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _inserts[dialect] = (
+            insert(LedgerEntry).on_conflict_do_nothing(index_elements=["key"]).returning(LedgerEntry.key)
+        )
+    return _inserts[dialect]
 
 
 class LedgerBusyError(Exception):
@@ -32,7 +73,10 @@ class Ledger:
     def __init__(
         self, sessions: Sessions, *, event_id: int | None = None, lease: timedelta | None = None
     ) -> None:
-        self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        if not isinstance(bind, Engine):
+            raise TypeError("the ledger needs sessions bound to an Engine")
+        self._engine = bind
         self._event_id = event_id
         self._lease = lease if lease is not None else timedelta(minutes=10)
 
@@ -52,22 +96,25 @@ class Ledger:
 
     def is_done(self, key: str) -> bool:
         """Whether the effect under `key` has completed."""
-        with session_scope(self._sessions) as session:
-            state = session.execute(
-                select(LedgerEntry.state).where(LedgerEntry.key == key)
-            ).scalar_one_or_none()
-        return state == "done"
+        rows = self._rows(_SELECT_STATE, k=key)
+        return bool(rows) and rows[0][0] == "done"
 
     def entry(self, key: str) -> tuple[str, dict[str, Any] | None] | None:
         """(state, result) under `key`, or None when nobody took it."""
-        with session_scope(self._sessions) as session:
-            row = session.execute(
-                select(LedgerEntry.state, LedgerEntry.result).where(LedgerEntry.key == key)
-            ).one_or_none()
-        return None if row is None else (row[0], row[1])
+        rows = self._rows(_SELECT_ENTRY, k=key)
+        return (str(rows[0][0]), rows[0][1]) if rows else None
 
     def record(self, key: str, result: dict[str, Any] | None = None) -> bool:
-        """Mark `key` done without a block (e.g. a state already true at Wix); False if it was."""
+        """Mark `key` done without a block (e.g. a state already true at Wix); False if it was.
+
+        A key nobody holds is written done, with its result, in one statement; a key someone holds
+        or held goes the way of `once` (done: False; a live holder: busy; a dead one: taken over)."""
+        now = utcnow()
+        values = {"key": key, "state": "done", "created_at": now, "finished_at": now}
+        values |= {"event_id": self._event_id, "result": result}
+        with self._engine.begin() as conn:
+            if conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none() is not None:
+                return True
         with self.once(key) as first_time:
             pass
         if first_time and result is not None:
@@ -76,57 +123,42 @@ class Ledger:
 
     def set_result(self, key: str, result: dict[str, Any]) -> None:
         """Keep a small JSON result beside the key (ids, amounts; never personal data)."""
-        with session_scope(self._sessions) as session:
-            session.execute(update(LedgerEntry).where(LedgerEntry.key == key).values(result=result))
+        self._execute(_SET_RESULT, k=key, new_result=result)
 
     def forget(self, key: str) -> None:
         """Drop a key so the effect may happen again (used when a person undoes it)."""
-        with session_scope(self._sessions) as session:
-            session.execute(delete(LedgerEntry).where(LedgerEntry.key == key))
+        self._execute(_FORGET, k=key)
+
+    def _rows(self, statement: Executable, **params: Any) -> list[tuple[Any, ...]]:
+        """The rows of one query, in a transaction of its own."""
+        with self._engine.begin() as conn:
+            return [tuple(row) for row in conn.execute(statement, params)]
+
+    def _execute(self, statement: Executable, **params: Any) -> None:
+        """One statement in a transaction of its own."""
+        with self._engine.begin() as conn:
+            conn.execute(statement, params)
 
     def _take(self, key: str) -> datetime | None:
         now = utcnow()
-        with session_scope(self._sessions) as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            inserted = session.execute(
-                insert(LedgerEntry)
-                .values(key=key, state="pending", created_at=now, event_id=self._event_id)
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(LedgerEntry.key)
-            ).scalar_one_or_none()
-            if inserted is not None:
+        values = {"key": key, "state": "pending", "created_at": now, "event_id": self._event_id}
+        with self._engine.begin() as conn:
+            if conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none() is not None:
                 return now
-            state, created_at = session.execute(
-                select(LedgerEntry.state, LedgerEntry.created_at).where(LedgerEntry.key == key)
-            ).one()
+            state, created_at = conn.execute(_SELECT_TAKEN, {"k": key}).one()
             if state == "done":
                 return None
             if created_at > now - self._lease:
                 raise LedgerBusyError(f"ledger key {key!r} is being worked on by another worker")
-            taken = session.execute(  # a dead worker's pending key: take it over
-                update(LedgerEntry)
-                .where(LedgerEntry.key == key, LedgerEntry.created_at == created_at)
-                .values(created_at=now, event_id=self._event_id)
+            taken = conn.execute(  # a dead worker's pending key: take it over
+                _TAKE_OVER, {"k": key, "taken_at": created_at, "now": now, "new_event_id": self._event_id}
             )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
+            if taken.rowcount != 1:
                 raise LedgerBusyError(f"ledger key {key!r} was just taken by another worker")
             return now
 
     def _complete(self, key: str, taken_at: datetime) -> None:
-        with session_scope(self._sessions) as session:
-            session.execute(
-                update(LedgerEntry)
-                .where(LedgerEntry.key == key, LedgerEntry.created_at == taken_at)
-                .values(state="done", finished_at=utcnow())
-            )
+        self._execute(_COMPLETE, k=key, taken_at=taken_at, now=utcnow())
 
     def _release(self, key: str, taken_at: datetime) -> None:
-        with session_scope(self._sessions) as session:
-            session.execute(
-                delete(LedgerEntry).where(
-                    LedgerEntry.key == key,
-                    LedgerEntry.created_at == taken_at,
-                    LedgerEntry.state == "pending",
-                )
-            )
+        self._execute(_RELEASE, k=key, taken_at=taken_at)

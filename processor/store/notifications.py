@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Engine, Executable, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,69 @@ from processor.store.db import Sessions, session_scope
 from processor.store.models import Notification, NotificationStatus
 
 N = NotificationStatus
+
+# The statements of the hot path (record, claim, mark), built once per process and run on Core
+# connections: a refund flow records three emails and delivery claims and marks each, and building
+# ORM statements and sessions for them cost more CPU than running them (bench/README.md).
+_C = Notification.__table__.c
+_FIND_BY_KEY = select(Notification.id, Notification.event_id, Notification.status).where(
+    Notification.key == bindparam("k")
+)
+_CLAIM = (
+    update(Notification)
+    .where(Notification.id == bindparam("nid"), Notification.status == N.PENDING.value)
+    .values(
+        status=N.SENDING.value,
+        claimed_at=bindparam("now", type_=_C.claimed_at.type),
+        updated_at=bindparam("now", type_=_C.updated_at.type),
+        attempts=Notification.attempts + 1,
+    )
+    .returning(
+        Notification.id,
+        Notification.event_id,
+        Notification.channel,
+        Notification.kind,
+        Notification.recipient_role,
+        Notification.booking_id,
+        Notification.attempts,
+        Notification.message,
+    )
+)
+_inserts: dict[str, Executable] = {}
+_finishes: dict[tuple[str, ...], Executable] = {}
+
+
+def _engine(sessions: Sessions) -> Engine:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        raise TypeError("the outbox needs sessions bound to an Engine")
+    return bind
+
+
+def _insert(dialect: str) -> Executable:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, for this dialect (built once)."""
+    if dialect not in _inserts:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _inserts[dialect] = (
+            insert(Notification).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
+        )
+    return _inserts[dialect]
+
+
+def _finish_statement(names: tuple[str, ...]) -> Executable:
+    """UPDATE of a claimed notification setting `names` (built once per set of names)."""
+    if names not in _finishes:
+        values = {name: bindparam(f"new_{name}", type_=_C[name].type) for name in names}
+        _finishes[names] = (
+            update(Notification)
+            .where(
+                Notification.id == bindparam("nid"),
+                Notification.status == N.SENDING.value,
+                Notification.claimed_at == bindparam("claimed", type_=_C.claimed_at.type),
+            )
+            .values(values)
+        )
+    return _finishes[names]
 
 
 @dataclass(frozen=True)
@@ -82,22 +145,11 @@ def record(
         "booking_id": new.booking_id,
         "message": None if skipped else new.message,
     }
-    with session_scope(sessions) as session:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        new_id = session.execute(
-            insert(Notification)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Notification.id)
-        ).scalar_one_or_none()
+    with _engine(sessions).begin() as conn:
+        new_id = conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none()
         if new_id is not None:
             return Recorded(new_id, event_id, status, "recorded")
-        found_id, found_event, found_status = session.execute(
-            select(Notification.id, Notification.event_id, Notification.status).where(
-                Notification.key == new.key
-            )
-        ).one()
+        found_id, found_event, found_status = conn.execute(_FIND_BY_KEY, {"k": new.key}).one()
     failed = rearm_failed and found_status == N.FAILED and not skipped
     if failed and rearm(sessions, found_id, now=now, message=new.message):
         return Recorded(found_id, found_event, N.PENDING.value, "rearmed")
@@ -175,28 +227,8 @@ def unlease(sessions: Sessions, ids: Sequence[int], *, now: datetime, due_at: da
 
 def claim(sessions: Sessions, notification_id: int, *, now: datetime) -> Claimed | None:
     """`pending` → `sending`, counting the attempt; None when another run has it or it is finished."""
-    with session_scope(sessions) as session:
-        row = session.execute(
-            update(Notification)
-            .where(Notification.id == notification_id, Notification.status == N.PENDING.value)
-            .values(
-                status=N.SENDING.value,
-                claimed_at=now,
-                updated_at=now,
-                attempts=Notification.attempts + 1,
-            )
-            .returning(
-                Notification.id,
-                Notification.event_id,
-                Notification.channel,
-                Notification.kind,
-                Notification.recipient_role,
-                Notification.booking_id,
-                Notification.attempts,
-                Notification.message,
-            )
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
+    with _engine(sessions).begin() as conn:
+        row = conn.execute(_CLAIM, {"nid": notification_id, "now": now}).one_or_none()
     if row is None:
         return None
     nid, event_id, channel, kind, role, booking_id, attempts, message = row
@@ -230,17 +262,14 @@ def mark_skipped(sessions: Sessions, claimed: Claimed, *, reason: str, now: date
 def _finish(
     sessions: Sessions, claimed: Claimed, now: datetime, *, status: NotificationStatus, **values: Any
 ) -> bool:
-    with session_scope(sessions) as session:
-        result = session.execute(
-            update(Notification)
-            .where(
-                Notification.id == claimed.id,
-                Notification.status == N.SENDING.value,
-                Notification.claimed_at == claimed.claimed_at,
-            )
-            .values(status=status.value, updated_at=now, **values)
+    values = {"status": status.value, "updated_at": now, **values}
+    names = tuple(sorted(values))
+    params = {f"new_{name}": values[name] for name in names}
+    with _engine(sessions).begin() as conn:
+        result = conn.execute(
+            _finish_statement(names), {"nid": claimed.id, "claimed": claimed.claimed_at, **params}
         )
-        return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+        return result.rowcount == 1
 
 
 def get(session: Session, notification_id: int) -> Notification | None:

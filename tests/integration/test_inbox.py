@@ -270,3 +270,25 @@ def test_two_workers_claiming_overlapping_batches_each_get_a_disjoint_part(sessi
     won = [c.event_id for claims in first + second for c in claims]
 
     assert sorted(won) == ids
+
+
+def test_recording_a_free_key_marks_it_done_with_its_result(sessions):
+    ledger = Ledger(sessions)
+
+    first = ledger.record("refund-intent:b1", {"order_id": "o1"})
+    again = ledger.record("refund-intent:b1", {"order_id": "o2"})
+
+    assert (first, again) == (True, False)
+    assert ledger.entry("refund-intent:b1") == ("done", {"order_id": "o1"})
+    assert ledger.is_done("refund-intent:b1")
+
+
+def test_recording_a_key_another_worker_holds_is_busy(sessions):
+    holder, other = Ledger(sessions), Ledger(sessions)
+
+    with holder.once("refund:b2") as first_time:
+        assert first_time
+        with pytest.raises(LedgerBusyError):
+            other.record("refund:b2", {"order_id": "o1"})
+
+    assert holder.entry("refund:b2") == ("done", None)

@@ -8,11 +8,13 @@ from dataclasses import replace
 
 import pytest
 import structlog
+from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from structlog.testing import capture_logs
 
 from tests.fixtures.meetings import meeting_details
 from tests.fixtures.servers import free_port
+from tests.fixtures.smtp import SmtpServer
 from workers.notify import email
 from workers.notify.email import (
     Mailer,
@@ -134,3 +136,38 @@ def test_sink_receives_mail_sent_from_another_process(smtp_sink):
 
     (message,) = smtp_sink.wait_for(1)
     assert message["Subject"] == "from a worker"
+
+
+def test_batches_one_after_another_share_one_connection(smtp_sink):
+    mailer = mailer_for(smtp_sink.url)
+
+    with mailer.session() as first_batch:
+        first_batch.send(booking_created_for_host(MEETING))
+    with mailer.session() as second_batch:
+        second_batch.send(booking_canceled_for_host(MEETING))
+    mailer.close()
+
+    assert len(smtp_sink.wait_for(2)) == 2
+    assert smtp_sink.connections == 1
+
+
+def test_a_kept_connection_the_server_dropped_is_replaced_and_the_message_sent():
+    port = free_port()
+    mailer = mailer_for(f"smtp://127.0.0.1:{port}")
+    before = SmtpServer("127.0.0.1", port)
+    controller = Controller(before, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailer.send(booking_created_for_host(MEETING))
+    controller.stop()  # the server restarts: the connection the mailer kept is dead
+    after = SmtpServer("127.0.0.1", port)
+    controller = Controller(after, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        sent = mailer.send(booking_canceled_for_host(MEETING))
+    finally:
+        mailer.close()
+        controller.stop()
+
+    assert sent is True
+    assert [m["Subject"] for m in after.wait_for(1)] == [booking_canceled_for_host(MEETING).subject]
+    assert after.connections == 1

@@ -6,7 +6,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete
 
+from processor.store.models import WixToken
 from processor.store.tokens import StoreTokenCache
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -45,3 +47,35 @@ def test_processes_storing_a_first_token_at_once_all_succeed(cache):
     assert errors == []
     token, expires_at = cache.get("site-1")
     assert expires_at == T0 + timedelta(hours=int(token.rsplit("-", 1)[1]))
+
+
+def test_a_token_this_process_has_seen_is_answered_without_the_store(cache, sessions):
+    cache.put("site-1", "first", T0)
+    with sessions.begin() as session:  # as if another process dropped it meanwhile
+        session.execute(delete(WixToken))
+
+    other_process = StoreTokenCache(sessions)
+
+    assert cache.get("site-1") == ("first", T0)
+    assert other_process.get("site-1") is None
+
+
+def test_another_process_reads_a_stored_token_once_then_from_memory(cache, sessions):
+    cache.put("site-1", "first", T0)
+    other_process = StoreTokenCache(sessions)
+
+    seen = other_process.get("site-1")
+    with sessions.begin() as session:
+        session.execute(delete(WixToken))
+
+    assert seen == ("first", T0)
+    assert other_process.get("site-1") == ("first", T0)
+
+
+def test_a_dropped_token_is_gone_here_and_in_the_store(cache, sessions):
+    cache.put("site-1", "first", T0)
+
+    cache.drop("site-1")
+
+    assert cache.get("site-1") is None
+    assert StoreTokenCache(sessions).get("site-1") is None

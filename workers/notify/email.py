@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage, Message
@@ -33,6 +35,9 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
+IDLE_CONNECTIONS = 4  # SMTP connections a mailer keeps open between sessions (one per busy thread)
+IDLE_SECONDS = 30.0  # a kept connection unused for longer is closed, not checked
+
 
 class Mailer:
     """Sends EmailMessageSpecs through one SMTP server; disabled when SMTP_URL is unset."""
@@ -49,6 +54,8 @@ class Mailer:
         self.sender = sender
         self.fallback_to = fallback_to
         self.timeout = timeout
+        self._idle: list[tuple[SmtpConnection, float]] = []  # kept open between sessions
+        self._idle_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Mailer:
@@ -100,15 +107,48 @@ class Mailer:
 
     @contextmanager
     def session(self) -> Iterator[MailSession]:
-        """Send several messages over one SMTP connection (opened on the first), closed at the end."""
-        connection = (
-            SmtpConnection(self.target, sender=self.sender, timeout=self.timeout) if self.target else None
-        )
+        """Send several messages over one SMTP connection (opened on the first message).
+
+        A connection that ends the session healthy is kept for the next session (at most
+        IDLE_CONNECTIONS of them, each for at most IDLE_SECONDS), so a worker delivering one batch
+        per refund does not connect, greet and quit for every batch; a kept one is checked with a
+        NOOP before it carries a message, so a connection the server dropped costs a reconnect,
+        never a failed delivery."""
+        connection = self._borrow() if self.target else None
+        healthy = False
         try:
             yield MailSession(self, connection)
+            healthy = True
         finally:
             if connection is not None:
-                connection.close()
+                self._give_back(connection, healthy)
+
+    def _borrow(self) -> SmtpConnection:
+        assert self.target is not None
+        while True:
+            with self._idle_lock:
+                if not self._idle:
+                    break
+                connection, since = self._idle.pop()
+            if time.monotonic() - since <= IDLE_SECONDS and connection.answers():
+                return connection
+            connection.close()
+        return SmtpConnection(self.target, sender=self.sender, timeout=self.timeout)
+
+    def _give_back(self, connection: SmtpConnection, healthy: bool) -> None:
+        if healthy and connection.is_open:
+            with self._idle_lock:
+                if len(self._idle) < IDLE_CONNECTIONS:
+                    self._idle.append((connection, time.monotonic()))
+                    return
+        connection.close()
+
+    def close(self) -> None:
+        """Close the connections kept for later sessions."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for connection, _ in idle:
+            connection.close()
 
     def send(self, spec: EmailMessageSpec) -> bool:
         """Send `spec` on a connection of its own; False when email is off or nobody can receive it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
+import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
@@ -77,6 +78,24 @@ class SmtpConnection:
                 raise _as_notify_error(exc) from None
             raise
 
+    @property
+    def is_open(self) -> bool:
+        """A connection is up (it may still have been dropped by the server since)."""
+        return self._smtp is not None
+
+    def answers(self) -> bool:
+        """NOOP on the open connection: True when the server still answers, else closed, False."""
+        if self._smtp is None:
+            return False
+        try:
+            code, _ = self._smtp.noop()
+        except (smtplib.SMTPException, OSError):
+            code = 0
+        if code != 250:
+            self.close()
+            return False
+        return True
+
     def close(self) -> None:
         """Say goodbye if the server still listens; never raises."""
         smtp, self._smtp = self._smtp, None
@@ -104,16 +123,30 @@ class SmtpConnection:
         return self._smtp
 
 
+_tls_context: ssl.SSLContext | None = None
+_tls_context_lock = threading.Lock()
+
+
+def tls_context() -> ssl.SSLContext:
+    """The process's client TLS context, made on first use: loading the system's CA certificates
+    costs ~30 ms of CPU, which a context made per connection paid for every delivery batch, TLS
+    or not (bench/README.md, "Processing")."""
+    global _tls_context
+    with _tls_context_lock:
+        if _tls_context is None:
+            _tls_context = ssl.create_default_context()
+        return _tls_context
+
+
 def _connect(target: SmtpTarget, timeout: float) -> smtplib.SMTP:
-    context = ssl.create_default_context()
     if target.implicit_tls:
-        return smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=context)
+        return smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=tls_context())
     smtp = smtplib.SMTP(target.host, target.port, timeout=timeout)
     try:
         smtp.ehlo()
         # Never send a password in the clear when the server offers to protect it.
         if target.username and smtp.has_extn("starttls"):
-            smtp.starttls(context=context)
+            smtp.starttls(context=tls_context())
             smtp.ehlo()
     except BaseException:
         smtp.close()
