@@ -151,6 +151,17 @@ def next_window(window: float, *, busy: bool) -> float:
     return min(DOORBELL_WINDOW_SECONDS, max(DOORBELL_FIRST_WINDOW_SECONDS, window * 2))
 
 
+def doorbell_idle_window(settings: Settings) -> float:
+    """How long an idle doorbell gathers rings before it sends: nothing on Redis (a message costs the
+    worker ~0.1 ms, and the first webhook after a quiet spell is processed at once), the whole window
+    on the embedded SQLite broker, where the worker fetches each message in a transaction of its own:
+    publishing at once there made one message of ~7 ids per ring and drained 263 events/s instead
+    of the window's batches (bench/README.md, drain-sqlite)."""
+    if settings.celery_broker_url.startswith(("redis://", "rediss://")):
+        return 0.0
+    return DOORBELL_WINDOW_SECONDS
+
+
 class Doorbell:
     """Publishes event ids from a background thread, then reports which were queued.
 
@@ -167,10 +178,12 @@ class Doorbell:
         on_queued: Callable[[list[int]], None],
         *,
         batch: int = 500,
+        idle_window: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._celery = celery
         self._sleep = sleep
+        self._idle_window = idle_window
         self._on_queued = on_queued
         self._batch = batch
         self._pending: collections.deque[int] = collections.deque()
@@ -200,6 +213,8 @@ class Doorbell:
         while True:
             if window == 0.0:
                 self._wake.wait()
+                if self._idle_window:  # a broker whose every message is costly: gather first
+                    self._sleep(self._idle_window)
             else:
                 self._sleep(window)
             self._wake.clear()  # before draining: a ring after this sets it again, none is missed

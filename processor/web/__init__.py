@@ -16,7 +16,7 @@ from processor.config import Settings, load_settings
 from processor.events import load_public_keys
 from processor.logs import configure_logging
 from processor.metrics import RECENT_WINDOW_SECONDS, StoreSnapshot
-from processor.queue import Doorbell, make_celery
+from processor.queue import Doorbell, doorbell_idle_window, make_celery
 from processor.store import event_queries, inbox
 from processor.store.db import Sessions, make_engine, make_sessions, session_scope, utcnow
 from processor.store.pg_ingest import PostgresIngest
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         engine=engine,
         sessions=sessions,
         celery=celery,
-        doorbell=Doorbell(celery, on_queued),
+        doorbell=Doorbell(celery, on_queued, idle_window=doorbell_idle_window(settings)),
     )
     for blueprint in (webhooks.bp, admin.bp, health.bp, calendars_page.bp):
         app.register_blueprint(blueprint)
