@@ -17,7 +17,7 @@ from celery import Celery
 from sqlalchemy.orm import Session
 
 from processor.queue import MESSAGE_BATCH, publish, publish_notifications
-from processor.store import inbox, notifications
+from processor.store import notifications, requeue
 from processor.store.db import Sessions, session_scope, utcnow
 
 
@@ -44,7 +44,7 @@ def replay(
     published = 0
     for start in range(0, len(event_ids), chunk):
         part = list(event_ids[start : start + chunk])
-        marked = inbox.mark_for_replay(session, part, force=force)
+        marked = requeue.mark_for_replay(session, part, force=force)
         replayed.extend(marked)
         published += len(publish(celery, marked))
         if progress:

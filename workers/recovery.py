@@ -9,7 +9,7 @@ import structlog
 from celery import Celery
 
 from processor.queue import publish
-from processor.store import inbox
+from processor.store import requeue
 from workers import delivery
 from workers.wiring import Deps
 
@@ -20,7 +20,7 @@ def sweep(deps: Deps, celery: Celery) -> list[int]:
     """Queue what is due; safe when two sweeps run at once (each event is won by one)."""
     settings = deps.settings
     with deps.sessions() as session:
-        won = inbox.requeue_due(
+        won = requeue.requeue_due(
             session,
             stuck_after=timedelta(seconds=settings.stuck_after_seconds),
             # `received` means not yet known to the broker: give the receiver's doorbell a moment.

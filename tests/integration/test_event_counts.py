@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, text, update
 
-from processor.store import event_queries, inbox
+from processor.store import event_queries, inbox, requeue
 from processor.store.models import Event, EventStatus
 from processor.wix_event import WixEvent
 
@@ -50,7 +50,7 @@ def test_the_counts_follow_every_status_change_on_both_stores(sessions):
         inbox.finish_many(session, [inbox.Finished(c, S.IGNORED, "ignored") for c in claimed.claims])
         assert event_queries.count_by_type_and_status(session) == _truth(session)
 
-        inbox.mark_for_replay(session, [ids[0], ids[2]], force=True)  # succeeded and dead → queued
+        requeue.mark_for_replay(session, [ids[0], ids[2]], force=True)  # succeeded and dead → queued
         assert event_queries.count_by_type_and_status(session) == _truth(session)
         _finish(session, ids[0], S.SKIPPED)
         session.execute(delete(Event).where(Event.id.in_([ids[1], ids[4]])))  # retention deletes

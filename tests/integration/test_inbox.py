@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text, update
 
-from processor.store import inbox
+from processor.store import inbox, requeue
 from processor.store.db import utcnow
 from processor.store.ledger import Ledger, LedgerBusyError
 from processor.store.models import Event, EventStatus
@@ -63,7 +63,7 @@ def test_two_sweeps_at_once_requeue_each_due_event_once(sessions):
 
     def sweep():
         with sessions() as session:
-            return inbox.requeue_due(
+            return requeue.requeue_due(
                 session, stuck_after=timedelta(minutes=1), received_grace=timedelta(seconds=30), now=later
             )
 
@@ -89,7 +89,7 @@ def test_a_sweep_skips_an_event_another_transaction_holds_instead_of_waiting_for
         holder.execute(update(Event).where(Event.id == ids[0]).values(updated_at=Event.updated_at))
         with sessions() as session:
             session.execute(text("SET LOCAL lock_timeout = '2s'"))  # on today's main: raises here
-            won = inbox.requeue_due(
+            won = requeue.requeue_due(
                 session, stuck_after=timedelta(minutes=1), received_grace=timedelta(seconds=30), now=later
             )
         holder.rollback()
@@ -97,7 +97,7 @@ def test_a_sweep_skips_an_event_another_transaction_holds_instead_of_waiting_for
     assert won == ids[1:]
     with sessions() as session:
         assert (
-            inbox.requeue_due(
+            requeue.requeue_due(
                 session, stuck_after=timedelta(minutes=10), received_grace=timedelta(seconds=30), now=later
             )
             == ids[:1]
@@ -118,8 +118,10 @@ def test_a_failed_event_is_due_only_at_its_next_attempt_time(sessions):
             next_attempt_at=retry_at,
         )
 
-        early = inbox.requeue_due(session, stuck_after=timedelta(hours=1), received_grace=timedelta(hours=1))
-        due = inbox.requeue_due(
+        early = requeue.requeue_due(
+            session, stuck_after=timedelta(hours=1), received_grace=timedelta(hours=1)
+        )
+        due = requeue.requeue_due(
             session,
             stuck_after=timedelta(hours=1),
             received_grace=timedelta(hours=1),
@@ -223,7 +225,7 @@ def test_a_replayed_event_that_lost_its_workers_gets_a_fresh_budget(sessions):
             sessions, event_id, start + n * timedelta(seconds=6), stuck_after=stuck_after, max_attempts=2
         )
     with sessions() as session:
-        assert inbox.mark_for_replay(session, [event_id]) == [event_id]
+        assert requeue.mark_for_replay(session, [event_id]) == [event_id]
 
     again = _lose_the_worker(sessions, event_id, utcnow(), stuck_after=stuck_after, max_attempts=2)
 

@@ -14,7 +14,7 @@ from processor import replay
 from processor.store import attention, event_effects, event_queries, replay_jobs
 from processor.store.db import utcnow
 from processor.store.event_queries import EventFilter
-from processor.store.inbox import REPLAYABLE
+from processor.store.requeue import REPLAYABLE
 from processor.web.console.blueprint import bp
 from processor.web.console.effects import describe
 from processor.web.console.filters import read_filter
