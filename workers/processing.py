@@ -14,7 +14,7 @@ from processor import deadline
 from processor.queue import soft_time_limit_seconds
 from processor.store import inbox
 from processor.store.claim_sql import LOST_REASON
-from processor.store.models import Event, EventStatus
+from processor.store.models import EventStatus
 from processor.wix.limiter import BudgetDeferred
 from processor.wix_event import WixEvent
 from workers import delivery, privacy_requests, retry_policy
@@ -145,20 +145,6 @@ def _defer(deps: Deps, claimed: inbox.Claim, reason: str, until: datetime) -> st
         deps.publish_later(claimed.event_id, delay)
     delivery.publish_recorded(deps, claimed.event_id)  # what the attempt recorded before it stopped
     return DEFERRED
-
-
-def stored_event(row: Event) -> WixEvent:
-    """The WixEvent a flow sees, rebuilt from its stored row."""
-    return WixEvent(
-        wix_event_id=row.wix_event_id,
-        event_type=row.event_type,
-        instance_id=row.instance_id,
-        entity_id=row.entity_id,
-        entity_sequence=row.entity_sequence,
-        event_time=row.event_time,
-        payload=row.payload,
-        source=row.source,
-    )
 
 
 def _alert_lost_every_attempt(deps: Deps, lost: inbox.GaveUp) -> None:
