@@ -61,6 +61,20 @@ def _tokens(work: Path, count: int) -> Path:
     return path
 
 
+def start_roles(
+    env: dict[str, str], work: Path, port: int, worker_args: list[str], *, beat: bool = False
+) -> list[subprocess.Popen[bytes]]:
+    """Migrate, then start the receiver (`serve --workers 2`), one `worker [worker_args]` and, with
+    `beat`, a beat, all logging to work/roles.log (what `_wait_ready` reads)."""
+    run = [sys.executable, "-m", "processor"]
+    subprocess.run([*run, "db", "upgrade"], env=env, cwd=work, check=True, capture_output=True)
+    roles = [["serve", "--port", str(port), "--workers", "2"], ["worker", *worker_args]]
+    if beat:
+        roles.append(["beat", f"--schedule={work / 'beat'}"])
+    log = (work / "roles.log").open("wb")
+    return [subprocess.Popen([*run, *role], env=env, cwd=work, stdout=log, stderr=log) for role in roles]
+
+
 def _wait_ready(port: int, log: Path) -> None:
     """The receiver answers /healthz and the worker said `ready`; then 2 s more to settle."""
     deadline = time.monotonic() + 90
@@ -117,23 +131,7 @@ def main() -> None:
                 "LOG_FORMAT": "json",
                 "CALENDAR_POLL_SECONDS": "0",
             }
-            run = [sys.executable, "-m", "processor"]
-            subprocess.run([*run, "db", "upgrade"], env=env, cwd=work, check=True, capture_output=True)
-            log = (work / "roles.log").open("wb")
-            procs.append(
-                subprocess.Popen(
-                    [*run, "serve", "--port", str(port), "--workers", "2"],
-                    env=env,
-                    cwd=work,
-                    stdout=log,
-                    stderr=log,
-                )
-            )
-            procs.append(
-                subprocess.Popen(
-                    [*run, "worker", *args.worker_args.split()], env=env, cwd=work, stdout=log, stderr=log
-                )
-            )
+            procs += start_roles(env, work, port, args.worker_args.split())
             _wait_ready(port, work / "roles.log")
             paced = subprocess.run(
                 [

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bench.latency import PG_ADMIN, _free_port, _wait_ready
+from bench.latency import PG_ADMIN, _free_port, _wait_ready, start_roles
 from processor.devtools.fake_wix import FakeWix
 from processor.devtools.fake_wix_faults import FaultRates
 from processor.devtools.signing import envelope, sign
@@ -84,28 +83,7 @@ def main() -> None:
                 "SWEEP_INTERVAL_SECONDS": "5",
                 "MAX_ATTEMPTS": "20",
             }
-            run = [sys.executable, "-m", "processor"]
-            subprocess.run([*run, "db", "upgrade"], env=env, cwd=work, check=True, capture_output=True)
-            log = (work / "roles.log").open("wb")
-            procs.append(
-                subprocess.Popen(
-                    [*run, "serve", "--port", str(port), "--workers", "2"],
-                    env=env,
-                    cwd=work,
-                    stdout=log,
-                    stderr=log,
-                )
-            )
-            procs.append(
-                subprocess.Popen(
-                    [*run, "worker", *args.worker_args.split()], env=env, cwd=work, stdout=log, stderr=log
-                )
-            )
-            procs.append(
-                subprocess.Popen(
-                    [*run, "beat", f"--schedule={work / 'beat'}"], env=env, cwd=work, stdout=log, stderr=log
-                )
-            )
+            procs += start_roles(env, work, port, args.worker_args.split(), beat=True)
             _wait_ready(port, work / "roles.log")
             sent = 0
             started = time.monotonic()
