@@ -79,10 +79,14 @@ def session_scope(sessions: Sessions) -> Iterator[Session]:
         yield session
 
 
+def dialect_insert(dialect: str) -> Any:
+    """`insert` of this backend (PostgreSQL's or SQLite's), whose statements take `ON CONFLICT`."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def upsert_insert(session: Session, model: Any) -> Any:
     """An INSERT for this session's backend that takes `.on_conflict_do_nothing(...)` (PG and SQLite)."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return dialect_insert(session.get_bind().dialect.name)(model)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from processor.store import claim_sql
-from processor.store.db import utcnow
+from processor.store.db import dialect_insert, utcnow
 from processor.store.models import Attempt, Event, EventStatus
 from processor.wix_event import WixEvent
 
@@ -80,7 +79,7 @@ _insert_statements: dict[str, Any] = {}
 def _insert_statement(dialect: str) -> Any:
     """INSERT … ON CONFLICT (wix_event_id) DO NOTHING RETURNING id, built once per dialect."""
     if dialect not in _insert_statements:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(dialect)
         _insert_statements[dialect] = (
             insert(Event)
             .values({name: bindparam(name, type_=Event.__table__.c[name].type) for name in EVENT_COLUMNS})

@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Executable, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from processor.store.db import Sessions, utcnow
+from processor.store.db import Sessions, dialect_insert, utcnow
 from processor.store.models import LedgerEntry
 
 _COLUMNS = LedgerEntry.__table__.c
@@ -48,7 +47,7 @@ _inserts: dict[str, Executable] = {}
 def _insert(dialect: str) -> Executable:
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING key, for this dialect (built once)."""
     if dialect not in _inserts:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(dialect)
         _inserts[dialect] = (
             insert(LedgerEntry).on_conflict_do_nothing(index_elements=["key"]).returning(LedgerEntry.key)
         )

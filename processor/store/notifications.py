@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Engine, Executable, and_, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from processor.store.db import Sessions, session_scope
+from processor.store.db import Sessions, dialect_insert, session_scope
 from processor.store.models import Notification, NotificationStatus
 
 N = NotificationStatus
@@ -63,7 +62,7 @@ def _engine(sessions: Sessions) -> Engine:
 def _insert(dialect: str) -> Executable:
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, for this dialect (built once)."""
     if dialect not in _inserts:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(dialect)
         _inserts[dialect] = (
             insert(Notification).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
         )

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from processor.store.db import Sessions
+from processor.store.db import Sessions, upsert_insert
 from processor.store.models import Notification, PurgedNotice
 from processor.store.notifications import Recorded
 
@@ -23,9 +22,8 @@ def remember(session: Session, event_ids: Sequence[int], now: datetime) -> None:
     ).all()
     if not rows:
         return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(PurgedNotice)
+        upsert_insert(session, PurgedNotice)
         .values([{"key": r.key, "event_id": r.event_id, "status": r.status, "purged_at": now} for r in rows])
         .on_conflict_do_nothing(index_elements=["key"])
     )

@@ -12,9 +12,8 @@ import threading
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from processor.store.db import Sessions, session_scope, utcnow
+from processor.store.db import Sessions, session_scope, upsert_insert, utcnow
 from processor.store.models import WixToken
 
 
@@ -47,8 +46,7 @@ class StoreTokenCache:
         """Store (or replace) an instance's token; two processes storing at once both succeed."""
         values = {"access_token": token, "expires_at": expires_at, "fetched_at": utcnow()}
         with session_scope(self._sessions) as session:
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-            statement = insert(WixToken).values(instance_id=instance_id, **values)
+            statement = upsert_insert(session, WixToken).values(instance_id=instance_id, **values)
             session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["instance_id"], set_={name: statement.excluded[name] for name in values}
