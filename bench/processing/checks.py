@@ -110,8 +110,8 @@ def three_emails_each(
     doubled = sorted(b for b, n in emails.items() if n > EMAILS_PER_REFUND)
     detail = (
         f"{sum(emails.values())} emails for {len(emails)} bookings; {len(short)} succeeded bookings "
-        f"short of {EMAILS_PER_REFUND} by {missing} emails in all, {pending} emails still pending "
-        f"in the outbox (to be sent: not lost); bookings with more: {len(doubled)}"
+        f"short of {EMAILS_PER_REFUND} by {missing} emails in all, {pending} emails still pending or "
+        f"sending in the outbox (to be sent: not lost); bookings with more: {len(doubled)}"
     )
     if doubled:
         detail += f"; doubled: {_some(doubled)}"
