@@ -25,7 +25,7 @@ DEFAULT_WORKER = [
 
 
 def main() -> None:
-    import yappi  # type: ignore[import-not-found]
+    import yappi  # type: ignore[import-not-found,unused-ignore]  # by hand: pip install yappi
 
     out, args = sys.argv[1], sys.argv[2:]
     sys.argv[1:] = ["-A", "workers", "worker", *(args or DEFAULT_WORKER)]
