@@ -171,3 +171,29 @@ def test_a_kept_connection_the_server_dropped_is_replaced_and_the_message_sent()
     assert sent is True
     assert [m["Subject"] for m in after.wait_for(1)] == [booking_canceled_for_host(MEETING).subject]
     assert after.connections == 1
+
+
+def test_a_non_ascii_address_goes_out_over_smtputf8_when_the_server_offers_it(smtp_sink):
+    sent = mailer_for(smtp_sink.url).send(
+        booking_created_for_host(replace(MEETING, host_email="hanä@exämple.com"))
+    )
+
+    (message,) = smtp_sink.wait_for(1)
+    assert sent is True
+    assert smtp_sink.envelopes[0].rcpt_tos == ("hanä@exämple.com",)
+    assert message["Subject"].startswith("New booking: Intro call with Carl <Customer>")
+
+
+def test_a_non_ascii_address_is_refused_when_the_server_has_no_smtputf8():
+    server = SmtpServer("127.0.0.1", free_port())
+    controller = Controller(server, hostname=server.host, port=server.port, enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        with pytest.raises(NotifyRejectedError, match="SMTPUTF8"):
+            mailer_for(server.url).send(
+                booking_created_for_host(replace(MEETING, host_email="hanä@exämple.com"))
+            )
+    finally:
+        controller.stop()
+
+    assert server.messages == []

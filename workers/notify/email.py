@@ -1,4 +1,4 @@
-"""Email: a message spec becomes a MIME message (headers made safe), sent over SMTP or a typed error."""
+"""Email: a message spec becomes MIME bytes (workers/notify/mime.py), sent over SMTP or a typed error."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage, Message
-from email.utils import formatdate, make_msgid
 
 import structlog
 
 from processor.config import Settings
+from workers.notify import mime
 from workers.notify.smtp import (
     SMTP_TIMEOUT_SECONDS,
     NotifyError,
@@ -72,38 +71,20 @@ class Mailer:
         """The address `spec` goes to: its own, else the fallback when it may use one."""
         return spec.to or (self.fallback_to if spec.use_fallback else None)
 
-    def build(self, spec: EmailMessageSpec) -> EmailMessage:
-        """multipart/alternative text + HTML, wrapped in multipart/mixed when attachments exist.
+    def build(self, spec: EmailMessageSpec) -> bytes:
+        """The message as SMTP carries it (workers/notify/mime.py): multipart/alternative text +
+        HTML, wrapped in multipart/mixed when attachments exist.
 
-        Every header value passes through `one_line`, whatever the builder did, and anything else the
-        email package refuses is this message's NotifyRejectedError, never a crash of the caller.
+        Every header value passes through `one_line`, whatever the builder did; a recipient that
+        would need cleaning, or anything else that cannot be encoded, is this message's
+        NotifyRejectedError, never a crash of the caller.
         """
+        to = self.recipient(spec)
+        address = _address(to) if to else None
         try:
-            return self._build(spec)
+            return mime.render(spec, sender=self.sender, to=address)
         except (ValueError, TypeError, LookupError) as exc:
             raise NotifyRejectedError(f"message cannot be built ({type(exc).__name__})") from None
-
-    def _build(self, spec: EmailMessageSpec) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = one_line(self.sender)
-        to = self.recipient(spec)
-        if to:
-            message["To"] = _address(to)
-        message["Subject"] = one_line(spec.subject)
-        message["Date"] = formatdate(usegmt=True)
-        message["Message-ID"] = make_msgid(domain=_domain_of(self.sender))
-        message.set_content(spec.text)
-        message.add_alternative(spec.html, subtype="html")
-        for attachment in spec.attachments:
-            maintype, subtype, params = _split_content_type(attachment.content_type)
-            message.add_attachment(
-                attachment.content,
-                maintype=maintype,
-                subtype=subtype,
-                filename=one_line(attachment.filename),
-                params=params,
-            )
-        return message
 
     @contextmanager
     def session(self) -> Iterator[MailSession]:
@@ -187,19 +168,3 @@ def _address(address: str) -> str:
     if one_line(address) != address.strip():
         raise NotifyRejectedError("recipient address holds line breaks or control characters")
     return address.strip()
-
-
-def _split_content_type(content_type: str) -> tuple[str, str, dict[str, str]]:
-    header = Message()
-    header["Content-Type"] = one_line(content_type)
-    params = {
-        key: value
-        for key, value in header.get_params(failobj=[], header="content-type")[1:]
-        if isinstance(value, str)
-    }
-    return header.get_content_maintype(), header.get_content_subtype(), params
-
-
-def _domain_of(address: str) -> str:
-    domain = one_line(address).rpartition("@")[2].strip(" >")
-    return domain or "localhost"

@@ -7,7 +7,7 @@ import smtplib
 import ssl
 import threading
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
 
 SMTP_TIMEOUT_SECONDS = 10.0
@@ -67,11 +67,24 @@ class SmtpConnection:
         self.opened = 0  # connections made so far (one per batch when all goes well)
         self.unreachable = False  # the last attempt to connect (or log in) failed
 
-    def send(self, message: EmailMessage, to: str) -> None:
-        """Hand one message to the server for one recipient, or raise a NotifyError."""
+    def send(self, message: bytes, to: str) -> None:
+        """Hand one message (its wire form) to the server for one recipient, or raise a NotifyError.
+
+        A non-ASCII address (RFC 6531) goes only to a server that offers SMTPUTF8; for any other
+        server it is this message's NotifyRejectedError: sending it again will not help."""
         try:
             smtp = self._open()
-            smtp.send_message(message, from_addr=self.sender, to_addrs=[to])
+            options: tuple[str, ...] = ()
+            if needs_smtputf8(self.sender, to):
+                smtp.ehlo_or_helo_if_needed()
+                options = ("SMTPUTF8", "BODY=8BITMIME")
+            if options and not smtp.has_extn("smtputf8"):
+                raise NotifyRejectedError(
+                    "a non-ASCII address needs SMTPUTF8, which the server does not offer"
+                )
+            smtp.sendmail(self.sender, [to], message, mail_options=options)
+        except NotifyError:
+            raise
         except BaseException as exc:
             self.close()
             if isinstance(exc, smtplib.SMTPException | OSError):
@@ -136,6 +149,11 @@ def tls_context() -> ssl.SSLContext:
         if _tls_context is None:
             _tls_context = ssl.create_default_context()
         return _tls_context
+
+
+def needs_smtputf8(*addresses: str) -> bool:
+    """An address that is not ASCII travels only over SMTPUTF8 (RFC 6531)."""
+    return not all(parseaddr(a)[1].isascii() for a in addresses)
 
 
 def _connect(target: SmtpTarget, timeout: float) -> smtplib.SMTP:
