@@ -68,7 +68,7 @@ def test_non_ascii_subject_and_names_come_back_as_written():
 
 def test_text_and_html_bodies_keep_every_character_and_line():
     text = "Hallo Zoë,\r\nline two\rline three\n.\nFrom the start\n\ttabbed = equals " + "long " * 40
-    html = "<p>Zoë – “quoted” — 日本語</p>"
+    html = "<p>Zoë – “quoted” — 日本語</p>"  # noqa: RUF001 - non-ASCII punctuation is the point
     message = read(render(spec(text=text, html=html), sender=SENDER, to=None))
 
     assert text_of(message, "plain") == text.replace("\r\n", "\n").replace("\r", "\n") + "\n"
