@@ -1,4 +1,4 @@
-"""One pooled httpx.Client per process, and the call that turns a Wix answer into JSON or a WixError."""
+"""One pooled httpx.Client per thread, and the call that turns a Wix answer into JSON or a WixError."""
 
 from __future__ import annotations
 
@@ -14,26 +14,31 @@ from processor.wix.errors import WixBadResponseError, WixUnavailableError, error
 from processor.wix.limiter import SiteLimiter
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-POOL_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+# Per thread: a flow's calls are sequential, and a token fetch inside a call takes a second one.
+POOL_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=2)
 
 log = structlog.get_logger()
 
-_clients: dict[tuple[int, str], httpx.Client] = {}
-_clients_lock = threading.Lock()
+_threads = threading.local()  # .clients: {(pid, base URL): httpx.Client} of this thread
 
 Params = dict[str, Any] | list[tuple[str, Any]] | None
 
 
 def shared_http_client(base_url: str) -> httpx.Client:
-    """The process's pooled client for one base URL (a forked child gets its own)."""
+    """This thread's pooled client for one base URL (a forked child gets its own).
+
+    One per thread, not one per process: httpcore's pool scans every connection it holds for each
+    request it assigns, so a process-wide pool under a threads worker's 32 concurrent flows spent
+    ~250 `is_idle` checks per request (bench/README.md, "CPU per refund flow"); a thread's own pool
+    holds the one or two connections its sequential calls use."""
+    clients: dict[tuple[int, str], httpx.Client] | None = getattr(_threads, "clients", None)
+    if clients is None:
+        clients = _threads.clients = {}
     key = (os.getpid(), base_url.rstrip("/"))
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None or client.is_closed:
-            client = _clients[key] = httpx.Client(
-                base_url=key[1], timeout=DEFAULT_TIMEOUT, limits=POOL_LIMITS
-            )
-        return client
+    client = clients.get(key)
+    if client is None or client.is_closed:
+        client = clients[key] = httpx.Client(base_url=key[1], timeout=DEFAULT_TIMEOUT, limits=POOL_LIMITS)
+    return client
 
 
 class WixTransport:
