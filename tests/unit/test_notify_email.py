@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
 import structlog
 from structlog.testing import capture_logs
 
 from processor.config import Settings
+from tests.fixtures.email_specs import ICS, read_wire
+from tests.fixtures.email_specs import email_spec as spec
 from workers.notify import email
-from workers.notify.email import Attachment, EmailMessageSpec, Mailer, NotifyRejectedError, SmtpTarget
+from workers.notify.email import Attachment, Mailer, NotifyRejectedError, SmtpTarget
 from workers.notify.spec import one_line, spec_from_json, spec_to_json
-
-ICS = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
 
 
 @pytest.fixture
@@ -26,33 +24,12 @@ def logs(monkeypatch):
         yield captured
 
 
-def spec(**changes: object) -> EmailMessageSpec:
-    values: dict[str, object] = {
-        "to": "hana@example.com",
-        "subject": "New booking",
-        "text": "Hello Hana",
-        "html": "<p>Hello Hana</p>",
-        "attachments": (Attachment("meeting.ics", "text/calendar; method=REQUEST; charset=utf-8", ICS),),
-        "kind": "booking_created",
-        "booking_id": "bk-1",
-    }
-    values.update(changes)
-    return EmailMessageSpec(**values)  # type: ignore[arg-type]
-
-
-def parsed(raw: bytes) -> EmailMessage:
-    """The wire form `Mailer.build` returns, read back as a mail client would."""
-    message = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
-
-
 def settings(**changes: object) -> Settings:
     return Settings(wix_public_keys=("unused",), **changes)  # type: ignore[arg-type]
 
 
 def test_message_is_text_and_html_alternatives_plus_the_ics():
-    message = parsed(Mailer(None, sender="meetings@example.com").build(spec()))
+    message = read_wire(Mailer(None, sender="meetings@example.com").build(spec()))
 
     assert message.get_content_type() == "multipart/mixed"
     alternative, calendar = message.iter_parts()
@@ -67,7 +44,7 @@ def test_message_is_text_and_html_alternatives_plus_the_ics():
 
 
 def test_message_without_attachments_is_plain_alternative():
-    message = parsed(Mailer(None, sender="meetings@example.com").build(spec(attachments=())))
+    message = read_wire(Mailer(None, sender="meetings@example.com").build(spec(attachments=())))
 
     assert message.get_content_type() == "multipart/alternative"
 
@@ -101,7 +78,7 @@ def test_host_notice_without_address_goes_to_the_fallback():
         ),
     ],
 )
-def test_smtp_url_is_parsed(url, expected):
+def test_smtp_url_is_read_wire(url, expected):
     assert SmtpTarget.from_url(url) == expected
 
 
@@ -136,7 +113,7 @@ def test_every_header_is_made_safe_whatever_the_builder_passed():
             attachments=(Attachment("meet\r\ning.ics", "text/calendar;\r\n method=REQUEST", ICS),),
         )
     )
-    message = parsed(raw)
+    message = read_wire(raw)
 
     assert message["Subject"] == "New booking: Bcc: mallory@example.com"
     assert message["Bcc"] is None

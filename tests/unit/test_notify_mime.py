@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import re
-from email import message_from_bytes, message_from_string, policy
+from email import message_from_string, policy
 from email.message import EmailMessage
 
 import pytest
 
+from tests.fixtures.email_specs import ICS, read_wire
+from tests.fixtures.email_specs import email_spec as spec
 from workers.notify.mime import render
-from workers.notify.spec import Attachment, EmailMessageSpec
+from workers.notify.spec import Attachment
 
-ICS = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nSUMMARY:Intro call\r\nEND:VCALENDAR\r\n"
 SENDER = "Meetings <meetings@example.com>"
-
-
-def spec(**changes: object) -> EmailMessageSpec:
-    values: dict[str, object] = {
-        "to": "hana@example.com",
-        "subject": "New booking",
-        "text": "Hello Hana",
-        "html": "<p>Hello Hana</p>",
-        "attachments": (Attachment("meeting.ics", "text/calendar; method=REQUEST; charset=utf-8", ICS),),
-    }
-    values.update(changes)
-    return EmailMessageSpec(**values)  # type: ignore[arg-type]
-
-
-def read(raw: bytes) -> EmailMessage:
-    message = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
 
 
 def text_of(message: EmailMessage, subtype: str) -> str:
@@ -47,7 +30,7 @@ def test_every_line_ends_in_crlf_and_no_header_line_is_longer_than_78():
     assert b"\n" not in raw.replace(b"\r\n", b"")
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert max(len(line) for line in head.split(b"\r\n")) <= 78
-    assert read(raw)["Subject"] == ("A " * 80).strip()
+    assert read_wire(raw)["Subject"] == ("A " * 80).strip()
 
 
 def test_non_ascii_subject_and_names_come_back_as_written():
@@ -56,7 +39,7 @@ def test_non_ascii_subject_and_names_come_back_as_written():
         sender="Zoë's Meetings <meetings@example.com>",
         to="Ana María <ana@example.com>",
     )
-    message = read(raw)
+    message = read_wire(raw)
 
     assert raw.isascii()
     assert message["Subject"] == ("Rückerstattung: Intro call with Łukasz 😀 " * 3).strip()
@@ -69,7 +52,7 @@ def test_non_ascii_subject_and_names_come_back_as_written():
 def test_text_and_html_bodies_keep_every_character_and_line():
     text = "Hallo Zoë,\r\nline two\rline three\n.\nFrom the start\n\ttabbed = equals " + "long " * 40
     html = "<p>Zoë – “quoted” — 日本語</p>"  # noqa: RUF001 - non-ASCII punctuation is the point
-    message = read(render(spec(text=text, html=html), sender=SENDER, to=None))
+    message = read_wire(render(spec(text=text, html=html), sender=SENDER, to=None))
 
     assert text_of(message, "plain") == text.replace("\r\n", "\n").replace("\r", "\n") + "\n"
     assert text_of(message, "html") == html + "\n"
@@ -78,7 +61,7 @@ def test_text_and_html_bodies_keep_every_character_and_line():
 
 def test_the_calendar_and_a_binary_attachment_arrive_byte_for_byte():
     png = bytes(range(256)) * 3
-    message = read(
+    message = read_wire(
         render(
             spec(
                 attachments=(
@@ -109,7 +92,7 @@ def test_a_body_that_looks_like_a_boundary_cannot_end_a_part():
     assert boundary is not None
     text = "--" + boundary.group(1).decode() + "--\n" + "--=_" + "0" * 32 + "\n"
 
-    message = read(render(spec(text=text), sender=SENDER, to=None))
+    message = read_wire(render(spec(text=text), sender=SENDER, to=None))
 
     assert text_of(message, "plain") == text
     assert len(list(message.iter_attachments())) == 1
@@ -125,7 +108,7 @@ def test_a_non_ascii_address_is_kept_as_utf8_not_encoded():
 
 @pytest.mark.parametrize("subject", ["", " ", "x" * 2000])
 def test_odd_subjects_still_make_a_valid_message(subject):
-    message = read(render(spec(subject=subject), sender=SENDER, to="hana@example.com"))
+    message = read_wire(render(spec(subject=subject), sender=SENDER, to="hana@example.com"))
 
     assert message["Subject"] == subject.strip()
     assert all(not part.defects for part in message.walk())

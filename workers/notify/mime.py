@@ -4,7 +4,7 @@ Our messages have one shape: multipart/alternative (text, HTML), inside multipar
 are attachments. `email.message.EmailMessage` built it with the default policy, parsing every header
 into an object and folding it again on the way out: ~4 ms of CPU per message, three per refund, the
 largest item of a refund flow's profile (bench/README.md, "CPU per refund flow"); written here it is
-~0.1 ms. What the email package did for us is done here, and tests/unit/test_notify_mime.py parses
+~0.35 ms. What the email package did for us is done here, and tests/unit/test_notify_mime.py parses
 every shape back with the email package's default policy:
 
 * header values pass `one_line` (no line breaks, no control characters) whatever the caller did;
@@ -116,7 +116,7 @@ def _attachment(attachment: Attachment) -> Part:
 # -- headers ---------------------------------------------------------------------------------------
 
 
-def _header_lines(headers: list[tuple[str, str]]) -> bytes:
+def _header_lines(headers: Headers) -> bytes:
     """`Name: value` lines, then the empty line that ends a header block."""
     lines = []
     for name, value in headers:
