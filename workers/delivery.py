@@ -1,8 +1,10 @@
 """Delivery of recorded notifications: claim one at a time, send it, mark it, with its own retries.
 
-Flows record emails and ops alerts in the outbox (processor/store/notifications.py); this sends them,
-apart from the event that recorded them, so an SMTP outage or a refused message never blocks or
-undoes a refund or a link change. A failure is retried with the events' backoff until
+Flows record emails and ops alerts in the outbox (processor/store/notifications.py). The first try of
+each is made by the worker that ran the attempt, right after it wrote the event's outcome
+(`deliver_recorded`), so an SMTP outage or a refused message never blocks or undoes a refund or a
+link change; a retry is the `deliver_notifications` task's, which the sweep publishes when it is due
+(and for a try lost with its worker). A failure is retried with the events' backoff until
 NOTIFY_MAX_ATTEMPTS; a refused message (SMTP 5xx, a message that cannot be built) fails at once.
 A notification that ends `failed` records one ops alert (`notification.failed`); an alert that
 fails in turn is only logged.
@@ -58,30 +60,30 @@ def deliver(deps: Deps, notification_ids: Sequence[int]) -> dict[str, int]:
     return dict(counts)
 
 
-def publish_recorded(deps: Deps, event_id: int) -> list[int]:
-    """After an attempt of the event: publish delivery of what it recorded (the sweep covers misses)."""
+def deliver_recorded(deps: Deps, event_id: int) -> dict[str, int]:
+    """After an attempt of the event, its outcome written: send what the attempt recorded, here and
+    now, over one SMTP connection, instead of a `deliver_notifications` message per attempt (a task
+    of its own costs the worker more CPU than the three emails, and waits behind every queued event:
+    bench/README.md). What fails here is retried by the sweep's tasks; what this run does not reach
+    (its worker dies, the store fails) is still `pending` or a stale `sending` claim, for the sweep."""
     outbox = deps.take_outbox(event_id)
     if outbox is None or not outbox.recorded:
-        return []
+        return {}
     try:
-        return _lease_and_publish(deps, ids=outbox.recorded)
-    except Exception as exc:  # the store or broker failed: the notifications stay pending for the sweep
-        log.warning("notifications.publish_failed", event_id=event_id, error=type(exc).__name__)
-        return []
+        return deliver(deps, outbox.recorded)
+    except Exception as exc:  # the store failed: what is not sent stays in the outbox for the sweep
+        log.warning("notifications.delivery_failed", event_id=event_id, error=type(exc).__name__)
+        return {}
 
 
 def requeue_due(deps: Deps, celery: Celery) -> list[int]:
     """The sweep's part: publish due retries, fresh ones whose message was lost, stale claims."""
-    return _lease_and_publish(deps, ids=None, celery=celery)
-
-
-def _lease_and_publish(deps: Deps, *, ids: Sequence[int] | None, celery: Celery | None = None) -> list[int]:
     now, settings = deps.clock(), deps.settings
     lease = timedelta(seconds=settings.stuck_after_seconds)
-    leased = notifications.lease_due(deps.sessions, now=now, lease=lease, stale_after=lease, ids=ids)
+    leased = notifications.lease_due(deps.sessions, now=now, lease=lease, stale_after=lease)
     if not leased:
         return []
-    published = publish_notifications(celery, leased) if celery else deps.publish_notifications(leased)
+    published = publish_notifications(celery, leased)
     missed = sorted(set(leased) - set(published))
     if missed:  # no broker message: due again now, for the next sweep
         notifications.unlease(deps.sessions, missed, now=now)

@@ -67,7 +67,7 @@ def run(event_id: int, deps: Deps) -> str | None:
         )
         if status is EventStatus.DEAD and finished:
             _alert_dead(deps, event_id, event, reason or "")
-        delivery.publish_recorded(deps, event_id)  # the attempt's emails and alerts, sent on their own
+        delivery.deliver_recorded(deps, event_id)  # the attempt's emails and alerts, its outcome written
         return outcome
 
 
@@ -143,13 +143,13 @@ def _defer(deps: Deps, claimed: inbox.Claim, reason: str, until: datetime) -> st
     if deferred:
         delay = max(0.0, (until - deps.clock()).total_seconds())
         deps.publish_later(claimed.event_id, delay)
-    delivery.publish_recorded(deps, claimed.event_id)  # what the attempt recorded before it stopped
+    delivery.deliver_recorded(deps, claimed.event_id)  # what the attempt recorded before it stopped
     return DEFERRED
 
 
 def _alert_lost_every_attempt(deps: Deps, lost: inbox.GaveUp) -> None:
     """Record the ops alert of an event whose every attempt lost its worker, once per death (the key
-    names the attempt count, so a replay that dies again alerts again), and publish its delivery."""
+    names the attempt count, so a replay that dies again alerts again), and send it."""
     reason = LOST_REASON
     log.error("event.dead", event_id=lost.event_id, reason=reason, attempts=lost.attempts)
     try:
@@ -165,7 +165,7 @@ def _alert_lost_every_attempt(deps: Deps, lost: inbox.GaveUp) -> None:
         )
     except Exception as exc:  # the store failed: the event is dead all the same, the log line says so
         log.warning("ops.alert_failed", event_id=lost.event_id, error=type(exc).__name__)
-    delivery.publish_recorded(deps, lost.event_id)
+    delivery.deliver_recorded(deps, lost.event_id)
 
 
 def _alert_dead(deps: Deps, event_id: int, event: WixEvent, reason: str) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from processor.config import Settings
-from processor.queue import publish, publish_later, publish_notifications
+from processor.queue import publish, publish_later
 from processor.store.db import Sessions, make_engine, make_sessions, utcnow
 from processor.store.ledger import Ledger
 from processor.store.rate_limits import StoreBudgets
@@ -126,12 +126,6 @@ class Deps:
     def publish_later(self, event_id: int, delay_seconds: float) -> bool:
         """Send one stored event to the workers for later (a deferral); the sweep covers a miss."""
         return self.celery is not None and publish_later(self.celery, event_id, delay_seconds)
-
-    def publish_notifications(self, notification_ids: Sequence[int]) -> list[int]:
-        """Ask a worker to deliver stored notifications; what the broker misses, the sweep sends."""
-        if not notification_ids or self.celery is None:
-            return []
-        return publish_notifications(self.celery, list(notification_ids))
 
     def resolve(self, name: str, event: WixEvent, event_id: int) -> Any:
         """The collaborator a flow parameter named `name` asks for."""

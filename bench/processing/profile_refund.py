@@ -3,11 +3,11 @@
     .venv/bin/python -m bench.processing.profile_refund [--flows 200] [--sites 20] [--top 30]
 
 Stores N canceled paid bookings' webhooks (as the receiver does: decode, insert, `queued`) in a fresh
-PostgreSQL database, then runs each as the worker's tasks do: `processing.run` (claim, the refund
-flow, finish, publish its notifications) and then `delivery.deliver` on the ids it published (the
-`deliver_notifications` task's body, one SMTP connection per batch). Wix is the fake in a process of
-its own, answering at once (no latency), so the figure is the worker's CPU, not its waiting; email
-goes to an aiosmtpd sink. Logging is configured as in the worker (JSON lines, to a file here).
+PostgreSQL database (a private Redis holds the sites' Wix budgets, as in production), then runs each
+as the worker's task does: `processing.run` (claim, the refund flow, finish, then the first try of
+its three emails over one SMTP connection). Wix is the fake in a process of its own, answering at
+once (no latency), so the figure is the worker's CPU, not its waiting; email goes to an aiosmtpd
+sink. Logging is configured as in the worker (JSON lines, to a file here).
 
 One flow per site runs first, unmeasured (each site's first call fetches a token). Then N flows
 are timed by this thread's CPU clock (the fake, the SMTP sink and the driver threads are elsewhere),
@@ -26,15 +26,13 @@ import logging
 import pstats
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from structlog.contextvars import bound_contextvars
 
 from bench.processing.stack import ProcessingStack, Store
-from bench.processing.stores import fresh_postgres
+from bench.processing.stores import fresh_postgres, private_redis
 from bench.processing.webhooks import Webhook, sign_fake_events
 from bench.soak.sinks import Sinks
 from bench.soak.stack import REPO
@@ -44,33 +42,18 @@ from processor.logs import configure_logging
 from processor.store import inbox
 from processor.store.db import make_engine
 from processor.store.migrate import upgrade
-from workers import delivery, processing
+from workers import processing
 from workers.flows import load_flows
 from workers.wiring import Deps
 
 
-@dataclass
-class CapturingDeps(Deps):
-    """The worker's Deps with the broker replaced by a list: what `publish_notifications` would have
-    sent to a `deliver_notifications` task is delivered by the driver, in this process."""
-
-    published: list[int] = field(default_factory=list)
-
-    def publish_notifications(self, notification_ids: Sequence[int]) -> list[int]:
-        self.published.extend(notification_ids)
-        return list(notification_ids)
-
-
-def run_flows(deps: CapturingDeps, event_ids: list[int]) -> dict[str, int]:
-    """Each event as `process_event` runs it, then its notifications as `deliver_notifications` does."""
+def run_flows(deps: Deps, event_ids: list[int]) -> dict[str, int]:
+    """Each event as `process_event` runs it (its emails included)."""
     outcomes: dict[str, int] = {}
     for event_id in event_ids:
         with bound_contextvars(event_id=event_id):
             outcome = processing.run(event_id, deps) or "not claimed"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        ids, deps.published[:] = list(deps.published), []
-        if ids:
-            delivery.deliver(deps, ids)
     return outcomes
 
 
@@ -110,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(sinks.stop)
         database_url = cleanup.enter_context(fresh_postgres())
-        store = Store("PostgreSQL", {"DATABASE_URL": database_url}, database_url)
+        redis_url = cleanup.enter_context(private_redis(run_dir / "redis"))  # the Wix budget, as deployed
+        env = {"DATABASE_URL": database_url, "CELERY_BROKER_URL": redis_url}
+        store = Store("PostgreSQL + Redis", env, database_url)
         stack = ProcessingStack(run_dir, store, {})
         cleanup.callback(stack.stop)
         stack.start_fake(sites=args.sites, bookings=args.sites + 2 * args.flows, latency_ms=0)
@@ -125,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         engine = make_engine(database_url)
         upgrade(engine)
-        deps = CapturingDeps.from_settings(settings)
-        assert isinstance(deps, CapturingDeps)
+        deps = Deps.from_settings(settings)
         webhooks = sign_fake_events(stack.private_pem, stack.fake_events)
         event_ids = store_webhooks(deps, webhooks, list(settings.wix_public_keys))
         warm, timed, profiled = (

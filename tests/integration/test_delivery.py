@@ -48,6 +48,40 @@ def notifications_due(runner: Any) -> list[int]:
     )
 
 
+def test_the_attempt_that_records_an_email_sends_it_itself_once_its_outcome_is_written(
+    flow_runner, invitation, smtp_sink
+) -> None:
+    runner = flow_runner()
+    event_id, _ = runner.event(CREATED, entity_id=invitation["id"], body=invitation, sequence=1)
+
+    outcome = runner.process(event_id)  # no broker: no deliver_notifications message could carry it
+
+    assert outcome == "succeeded"
+    assert len(smtp_sink.wait_for(1)) == 1
+    assert [(n.kind, n.status, n.attempts) for n in _rows(runner)] == [("booking_created", "sent", 1)]
+    assert runner.shown(event_id)["status"] == "succeeded"
+    assert runner.deliver(event_id) == {}  # nothing left for a delivery task
+
+
+def test_a_refusal_on_the_attempts_own_try_leaves_the_event_done_and_the_email_due_for_the_sweep(
+    flow_runner, invitation, smtp_sink
+) -> None:
+    runner = flow_runner()
+    event_id, _ = runner.event(CREATED, entity_id=invitation["id"], body=invitation, sequence=1)
+    smtp_sink.refuse("dana@example.com", "450 4.2.1 try later")
+
+    outcome = runner.process(event_id)
+    smtp_sink.clear()
+    _later(runner, 1)
+    retry = delivery.deliver(runner.deps, notifications_due(runner))
+
+    assert outcome == "succeeded"
+    assert runner.shown(event_id)["status"] == "succeeded"
+    assert retry == {"sent": 1}
+    assert len(smtp_sink.wait_for(1)) == 1
+    assert [(n.status, n.attempts) for n in _rows(runner)] == [("sent", 2)]
+
+
 def test_a_temporary_refusal_is_retried_when_due_and_then_sent_once(
     flow_runner, invitation, smtp_sink
 ) -> None:
