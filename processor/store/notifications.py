@@ -1,8 +1,9 @@
 """The notification outbox: record an email or ops alert once by key, lease, claim, and mark what came of it.
 
-Flows record; a delivery task claims one notification at a time with a conditional update, sends it
-and marks it. The broker is only a doorbell here too: `lease_due` picks what is due (fresh, retries,
-claims of a dead worker) and the sweep publishes it, so a lost message delays a notification but
+Flows record; delivery (the attempt's own first try, then the `deliver_notifications` task's
+retries) claims one notification at a time with a conditional update, sends it and marks it. The
+broker is only a doorbell here too: `lease_due` picks what is due (retries, tries that were not
+made, claims of a dead worker) and the sweep publishes it, so a lost try delays a notification but
 never loses it.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, Executable, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from processor.store.db import Sessions, dialect_insert, session_scope
-from processor.store.models import Notification, NotificationStatus
+from processor.store.models import Notification, NotificationStatus, PurgedNotice
 
 N = NotificationStatus
 
@@ -48,6 +49,8 @@ _CLAIM = (
         Notification.message,
     )
 )
+# An email key whose event the purge deleted (processor/store/purged_notices.py) is not recorded again.
+_PURGED_BY_KEY = select(PurgedNotice.event_id, PurgedNotice.status).where(PurgedNotice.key == bindparam("k"))
 _inserts: dict[str, Executable] = {}
 _finishes: dict[tuple[str, ...], Executable] = {}
 
@@ -126,7 +129,10 @@ class Claimed:
 def record(
     sessions: Sessions, event_id: int, new: NewNotification, *, now: datetime, rearm_failed: bool = True
 ) -> Recorded:
-    """Insert unless the key exists (one statement); a `failed` one is re-armed with the fresh message."""
+    """Insert unless the key exists (one statement); a `failed` one is re-armed with the fresh message.
+
+    An email whose key a purged event held is reported as there already (`exists`, id 0), checked in
+    the same transaction: once per booking outlives the purge."""
     skipped = new.skipped_because is not None
     status = (N.SKIPPED if skipped else N.PENDING).value
     values: dict[str, Any] = {
@@ -145,6 +151,8 @@ def record(
         "message": None if skipped else new.message,
     }
     with _engine(sessions).begin() as conn:
+        if new.channel == "email" and (purged := conn.execute(_PURGED_BY_KEY, {"k": new.key}).first()):
+            return Recorded(0, purged.event_id, purged.status, "exists")
         new_id = conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none()
         if new_id is not None:
             return Recorded(new_id, event_id, status, "recorded")

@@ -8,9 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from processor.store.db import Sessions, upsert_insert
+from processor.store.db import upsert_insert
 from processor.store.models import Notification, PurgedNotice
-from processor.store.notifications import Recorded
 
 
 def remember(session: Session, event_ids: Sequence[int], now: datetime) -> None:
@@ -27,12 +26,3 @@ def remember(session: Session, event_ids: Sequence[int], now: datetime) -> None:
         .values([{"key": r.key, "event_id": r.event_id, "status": r.status, "purged_at": now} for r in rows])
         .on_conflict_do_nothing(index_elements=["key"])
     )
-
-
-def earlier(sessions: Sessions, key: str) -> Recorded | None:
-    """The notification once recorded under `key` whose event was purged, as the outbox reports one."""
-    with sessions() as session:
-        row = session.get(PurgedNotice, key)
-    if row is None:
-        return None
-    return Recorded(id=0, event_id=row.event_id, status=row.status, outcome="exists")

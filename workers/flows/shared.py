@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import structlog
 
-from processor.store import event_queries, notifications, purged_notices
+from processor.store import event_queries, notifications
 from processor.store.db import Sessions
 from processor.store.notifications import NewNotification, Recorded
 from processor.wix.bookings import Booking
@@ -142,13 +142,13 @@ def email_key(booking_id: str, name: str, revision: int | None = None) -> str:
 
 @dataclass
 class Outbox:
-    """Where flows record emails and ops alerts; a delivery task sends them, with its own retries.
+    """Where flows record emails and ops alerts; delivery sends them, with its own retries.
 
     Flows never talk to SMTP or the ops webhook. Each record is one short transaction, insert-or-ignore
     by key, so what a flow recorded stays recorded when the flow fails afterwards, and a retry, a
     replay or a concurrent event never records it twice (a `failed` one is re-armed instead).
-    `recorded` lists what this run recorded or re-armed: the pipeline publishes its delivery when the
-    attempt ends, and the sweep sends whatever that message misses.
+    `recorded` lists what this run recorded or re-armed: the pipeline sends it when the attempt's
+    outcome is written, and the sweep's delivery tasks retry whatever that try misses.
     """
 
     sessions: Sessions
@@ -186,8 +186,6 @@ class Outbox:
         return result
 
     def _record(self, new: NewNotification) -> Recorded:
-        if new.channel == "email" and (purged := purged_notices.earlier(self.sessions, new.key)):
-            return purged  # recorded by an event the purge deleted since: once per booking still holds
         result = notifications.record(self.sessions, self.event_id, new, now=self.clock())
         if result.outcome != "exists" and result.status == "pending":
             self.recorded.append(result.id)
