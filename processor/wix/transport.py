@@ -1,4 +1,5 @@
-"""One pooled httpx.Client per thread, and the call that turns a Wix answer into JSON or a WixError."""
+"""One pooled httpx.Client per thread (over http.client), and the call that turns a Wix answer into
+JSON or a WixError."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ import structlog
 from processor import deadline
 from processor.wix.errors import WixBadResponseError, WixUnavailableError, error_from_response
 from processor.wix.limiter import SiteLimiter
+from processor.wix.stdlib_http import transport_for_environment
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-# Per thread: a flow's calls are sequential, and a token fetch inside a call takes a second one.
-POOL_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=2)
 
 log = structlog.get_logger()
 
@@ -30,14 +30,17 @@ def shared_http_client(base_url: str) -> httpx.Client:
     One per thread, not one per process: httpcore's pool scans every connection it holds for each
     request it assigns, so a process-wide pool under a threads worker's 32 concurrent flows spent
     ~250 `is_idle` checks per request (bench/README.md, "CPU per refund flow"); a thread's own pool
-    holds the one or two connections its sequential calls use."""
+    holds the one or two connections its sequential calls use. Its transport is http.client's
+    (processor/wix/stdlib_http.py): httpcore and h11 cost more CPU per call than the rest of it."""
     clients: dict[tuple[int, str], httpx.Client] | None = getattr(_threads, "clients", None)
     if clients is None:
         clients = _threads.clients = {}
     key = (os.getpid(), base_url.rstrip("/"))
     client = clients.get(key)
     if client is None or client.is_closed:
-        client = clients[key] = httpx.Client(base_url=key[1], timeout=DEFAULT_TIMEOUT, limits=POOL_LIMITS)
+        client = clients[key] = httpx.Client(
+            base_url=key[1], timeout=DEFAULT_TIMEOUT, transport=transport_for_environment()
+        )
     return client
 
 
