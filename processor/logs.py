@@ -15,14 +15,13 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _PHONE = re.compile(r"\+\d[\d ()-]{7,}\d")  # international form; bare digit runs are ids and times
 _SECRET_KEYS = ("token", "secret", "password", "authorization", "api_key", "smtp_url")
 _PERSONAL_KEYS = ("email", "phone", "name", "first_name", "last_name", "contact")
+_SENSITIVE_KEY = re.compile("|".join(map(re.escape, _SECRET_KEYS + _PERSONAL_KEYS)))  # in a lowered key
 
 
 def scrub(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """Drop secrets and personal data from a log record, whatever a caller passed."""
     for key in list(event_dict):
-        lowered = key.lower()
-        sensitive = any(s in lowered for s in _SECRET_KEYS + _PERSONAL_KEYS)
-        if sensitive and key not in ("event", "event_id", "event_type"):
+        if _SENSITIVE_KEY.search(key.lower()) and key not in ("event", "event_id", "event_type"):
             event_dict[key] = "[redacted]"
             continue
         value = event_dict[key]

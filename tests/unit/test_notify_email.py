@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 
 import pytest
 import structlog
+from hypothesis import given
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from processor.config import Settings
@@ -102,6 +106,14 @@ def test_settings_build_an_enabled_mailer():
 )
 def test_a_header_value_loses_line_breaks_and_control_characters(raw, clean):
     assert one_line(raw) == clean
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_the_plain_ascii_shortcut_cleans_exactly_as_the_full_rule(raw):
+    full_rule = re.sub(r"[\t\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+", " ", raw)
+    full_rule = "".join(ch for ch in full_rule if unicodedata.category(ch) not in ("Cc", "Zl", "Zp"))
+
+    assert one_line(raw) == re.sub(r"\s{2,}", " ", full_rule).strip()
 
 
 def test_every_header_is_made_safe_whatever_the_builder_passed():

@@ -19,6 +19,8 @@ def one_line(value: str) -> str:
     Names and service names come from webhook payloads; a CR or LF in a Subject makes Python's email
     package raise, and anything else unprintable has no business in a header.
     """
+    if value.isascii() and value.isprintable():  # the usual case: nothing to drop, spaces to fold
+        return _SPACES.sub(" ", value).strip()
     joined = _LINE_BREAKS.sub(" ", value)
     kept = "".join(ch for ch in joined if unicodedata.category(ch) not in ("Cc", "Zl", "Zp"))
     return _SPACES.sub(" ", kept).strip()
