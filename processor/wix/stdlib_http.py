@@ -1,9 +1,9 @@
 """StdlibTransport: httpx's transport over the standard library's http.client, with keep-alive.
 
 httpx builds the request, runs the auth flow and reads the answer as before; only the wire part is
-http.client's. httpcore and h11 cost ~0.6 ms of CPU per request here, more than the rest of a
-Wix call (bench/README.md, "Wix calls over http.client"); http.client does the same in C-backed
-standard library code. One transport serves one thread's httpx.Client (processor/wix/transport.py),
+http.client's. httpcore and h11 cost ~0.3 to 0.6 ms more CPU per request than http.client does
+(bench/wix_transport_cpu.py; bench/README.md, "First-try delivery in the attempt, httpx over
+http.client"). One transport serves one thread's httpx.Client (processor/wix/transport.py),
 so its idle connections are that thread's; a token fetch inside a call takes a second connection.
 
 What it does not do, because Wix calls do not need it: HTTP/2, proxies (with a proxy variable set,
@@ -17,17 +17,15 @@ import http.client
 import os
 import select
 import socket
-import ssl
 import threading
 from collections.abc import Iterable
 
 import httpx
 
+from processor.tls import client_tls_context
+
 MAX_IDLE_PER_ORIGIN = 2  # a thread's calls are sequential; a token fetch inside one takes a second
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
-
-_tls_lock = threading.Lock()
-_tls_context: ssl.SSLContext | None = None
 
 Origin = tuple[str, str, int]
 
@@ -37,15 +35,6 @@ def transport_for_environment() -> httpx.BaseTransport:
     if any(os.environ.get(name) for name in PROXY_VARIABLES):
         return httpx.HTTPTransport()
     return StdlibTransport()
-
-
-def tls_context() -> ssl.SSLContext:
-    """One verifying TLS context per process: loading the CA bundle costs tens of ms each time."""
-    global _tls_context
-    with _tls_lock:
-        if _tls_context is None:
-            _tls_context = ssl.create_default_context()
-        return _tls_context
 
 
 class StdlibTransport(httpx.BaseTransport):
@@ -120,7 +109,7 @@ def _connect(origin: Origin, timeout: float | None) -> http.client.HTTPConnectio
     scheme, host, port = origin
     connection: http.client.HTTPConnection
     if scheme == "https":
-        connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=tls_context())
+        connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=client_tls_context())
     else:
         connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from processor.wix.stdlib_http import StdlibTransport, transport_for_environment
+from processor.wix.stdlib_http import PROXY_VARIABLES, StdlibTransport, transport_for_environment
 from tests.fixtures.servers import free_port
 
 
@@ -132,7 +132,7 @@ def test_nobody_listening_is_a_connect_error() -> None:
 
 
 def test_a_proxy_in_the_environment_gets_httpx_own_transport(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+    for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     direct = transport_for_environment()
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")

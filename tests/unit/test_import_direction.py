@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "processor.wix_event",
             "processor.logs",
             "processor.deadline",
+            "processor.tls",
             "processor.metrics",
             "processor.retention_metrics",
         ),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
-import ssl
-import threading
 from dataclasses import dataclass
 from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
+
+from processor.tls import client_tls_context
 
 SMTP_TIMEOUT_SECONDS = 10.0
 
@@ -136,21 +136,6 @@ class SmtpConnection:
         return self._smtp
 
 
-_tls_context: ssl.SSLContext | None = None
-_tls_context_lock = threading.Lock()
-
-
-def tls_context() -> ssl.SSLContext:
-    """The process's client TLS context, made on first use: loading the system's CA certificates
-    costs ~30 ms of CPU, which a context made per connection paid for every delivery batch, TLS
-    or not (bench/README.md, "Processing")."""
-    global _tls_context
-    with _tls_context_lock:
-        if _tls_context is None:
-            _tls_context = ssl.create_default_context()
-        return _tls_context
-
-
 def needs_smtputf8(*addresses: str) -> bool:
     """An address that is not ASCII travels only over SMTPUTF8 (RFC 6531)."""
     return not all(parseaddr(a)[1].isascii() for a in addresses)
@@ -158,13 +143,13 @@ def needs_smtputf8(*addresses: str) -> bool:
 
 def _connect(target: SmtpTarget, timeout: float) -> smtplib.SMTP:
     if target.implicit_tls:
-        return smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=tls_context())
+        return smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=client_tls_context())
     smtp = smtplib.SMTP(target.host, target.port, timeout=timeout)
     try:
         smtp.ehlo()
         # Never send a password in the clear when the server offers to protect it.
         if target.username and smtp.has_extn("starttls"):
-            smtp.starttls(context=tls_context())
+            smtp.starttls(context=client_tls_context())
             smtp.ehlo()
     except BaseException:
         smtp.close()
