@@ -137,7 +137,7 @@ def set_member_hours(
     if member.uses_default_working_hours:
         member = wix.staff.use_own_working_hours(member)
         changes.append("the host no longer follows the business hours (Assign Working Hours Schedule)")
-    changes.extend(_cancel_ranges(wix, extra))
+    changes.extend(_cancel_ranges(wix, _by_week(extra)))
     for hours in missing:
         body = hours.to_event(schedule_id=schedule_id, resource_id=resource_id)
         created = wix.calendar_events.create(body, idempotency_key=str(uuid4()))  # assumption #43
@@ -152,9 +152,14 @@ def use_business_hours(wix: WixClient, email: str) -> HostHours:
     if not member.uses_default_working_hours:
         member = wix.staff.use_business_hours(member, business_schedule_id(wix, member))
         changes.append("the host follows the business hours again (Assign Working Hours Schedule)")
-    by_week = sorted(own_hours(wix, member), key=lambda e: WeeklyRange.week_order(WeeklyRange.from_event(e)))
-    changes.extend(_cancel_ranges(wix, by_week))
+    changes.extend(_cancel_ranges(wix, _by_week(own_hours(wix, member))))
     return host_hours(wix, member, changes)
+
+
+def _by_week(events: Iterable[CalendarEvent]) -> list[CalendarEvent]:
+    """Monday first, then by start time: Wix lists events by their next occurrence, which moves with
+    today's weekday (on a Thursday, Thursday's came before Wednesday's)."""
+    return sorted(events, key=lambda e: WeeklyRange.from_event(e).week_order())
 
 
 def _cancel_ranges(wix: WixClient, events: Iterable[CalendarEvent]) -> list[str]:

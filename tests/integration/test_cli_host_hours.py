@@ -159,6 +159,19 @@ def test_the_same_hours_twice_write_nothing_the_second_time_and_say_so(
     assert len(_own_events(site_cli, host)) == 3
 
 
+def test_hours_that_go_are_cancelled_monday_first_whatever_day_it_is_today(
+    site_cli: SiteCli, host: dict[str, str]
+) -> None:
+    before = _hours(site_cli, "--set", "mon-sun 08:00-09:00", "--tz", LISBON)
+    ids = {r["weekday"]: r["event_id"] for r in before["hours"]}
+
+    _hours(site_cli, "--set", "mon 10:00-11:00")
+
+    cancels = [path for method, path in site_cli.writes() if path.endswith("/cancel")]
+    week = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+    assert cancels == [f"{EVENTS}/{ids[day]}/cancel" for day in week]  # Wix lists them by next occurrence
+
+
 def test_new_hours_replace_the_old_ones_and_leave_what_stays_untouched(
     site_cli: SiteCli, host: dict[str, str]
 ) -> None:
