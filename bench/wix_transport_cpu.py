@@ -1,11 +1,13 @@
-"""CPU per Wix-sized HTTP call: httpx's own transport against processor/wix/stdlib_http.py, alternated.
+"""CPU per Wix-sized HTTP call: an httpx client against processor/wix/stdlib_http.py, alternated.
 
     .venv/bin/python bench/wix_transport_cpu.py [--requests 2000] [--rounds 3]
 
 A loopback HTTP/1.1 server in a child process answers every POST with a small JSON object (an order,
 as Get Order answers). This process sends the same POST (JSON body, Authorization header) through one
-`httpx.Client` per transport, kept alive, and counts this thread's CPU time per request; the two
-transports take turns, `--rounds` times, so the box's noise falls on both alike.
+`httpx.Client` (its own transport, httpcore + h11) and through the Wix client's `StdlibHttp`
+(http.client, no httpx objects per call; the JSON body encoded as `WixTransport` does), both kept
+alive, and counts this thread's CPU time per request; the two take turns, `--rounds` times, so the
+box's noise falls on both alike.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import httpx
 
-from processor.wix.stdlib_http import StdlibTransport
+from processor.wix.stdlib_http import StdlibHttp
+from processor.wix.transport import json_body
 
 SERVER = r"""
 import json, sys
@@ -43,13 +47,29 @@ server.serve_forever()
 PAYLOAD = {"query": {"filter": {"bookingId": "b9b1e6a0-1d5f-4c3a-9d0e-2a1f3c4b5d6e"}, "paging": {"limit": 1}}}
 
 
-def cpu_per_request(http: httpx.Client, requests: int) -> float:
+HEADERS = {"Authorization": "token", "wix-site-id": "site"}
+TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+
+
+def through_httpx(http: httpx.Client) -> Callable[[], object]:
+    return lambda: http.post("/ecom/v1/orders/query", json=PAYLOAD, headers=HEADERS).json()
+
+
+def through_stdlib(http: StdlibHttp) -> Callable[[], object]:
+    def call() -> object:
+        headers = {**HEADERS, "Content-Type": "application/json"}
+        body = json_body(PAYLOAD)
+        return http.send("POST", "/ecom/v1/orders/query", headers=headers, body=body, timeout=TIMEOUT).json()
+
+    return call
+
+
+def cpu_per_request(call: Callable[[], object], requests: int) -> float:
     """ms of this thread's CPU per request (answer decoded), after one warm-up call."""
-    headers = {"Authorization": "token", "wix-site-id": "site"}
-    http.post("/ecom/v1/orders/query", json=PAYLOAD, headers=headers).json()
+    call()
     started = time.thread_time()
     for _ in range(requests):
-        http.post("/ecom/v1/orders/query", json=PAYLOAD, headers=headers).json()
+        call()
     return 1000 * (time.thread_time() - started) / requests
 
 
@@ -64,14 +84,14 @@ def main() -> int:
     try:
         assert server.stdout is not None
         base = f"http://127.0.0.1:{int(server.stdout.readline())}"
-        clients = {
-            "httpx (httpcore + h11)": httpx.Client(base_url=base),
-            "http.client (StdlibTransport)": httpx.Client(base_url=base, transport=StdlibTransport()),
+        calls = {
+            "httpx.Client (httpcore + h11)": through_httpx(httpx.Client(base_url=base)),
+            "StdlibHttp (http.client)": through_stdlib(StdlibHttp(base)),
         }
-        figures: dict[str, list[float]] = {name: [] for name in clients}
+        figures: dict[str, list[float]] = {name: [] for name in calls}
         for _ in range(args.rounds):
-            for name, http in clients.items():
-                figures[name].append(cpu_per_request(http, args.requests))
+            for name, call in calls.items():
+                figures[name].append(cpu_per_request(call, args.requests))
     finally:
         server.terminate()
         server.wait(timeout=5)

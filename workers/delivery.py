@@ -110,7 +110,7 @@ def _deliver_one(deps: Deps, mail: MailSession, claimed: Claimed) -> tuple[str, 
         log.info("notification.skipped", reason=skipped)
         return "skipped", None, False
     notifications.mark_sent(deps.sessions, claimed, now=deps.clock())
-    log.info("notification.sent", attempts=claimed.attempts)
+    log.info("notification.sent", attempts=claimed.attempts, booking_id=claimed.booking_id)
     return "sent", None, False
 
 
@@ -129,7 +129,7 @@ def _send(deps: Deps, mail: MailSession, claimed: Claimed) -> str | None:
         spec = spec_from_json(message)
     except (KeyError, TypeError, ValueError) as exc:
         raise NotifyRejectedError(f"stored message unreadable ({type(exc).__name__})") from None
-    if not mail.send(spec):
+    if not mail.send(spec, log_sent=False):  # one line per email: `notification.sent`
         return "email off (SMTP_URL unset)" if not deps.mailer().enabled else "no recipient address"
     return None
 

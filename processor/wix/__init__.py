@@ -1,4 +1,5 @@
-"""Typed clients for the Wix REST APIs the processor uses; imports config and httpx, never store."""
+"""Typed clients for the Wix REST APIs the processor uses; imports config, never store (httpx only
+for its timeout and error types)."""
 
 from processor.wix.auth import ApiKeyAuth, InstanceTokenAuth, MemoryTokenCache, TokenCache
 from processor.wix.client import WixClient, WixNotConfiguredError, make_wix_client

@@ -1,15 +1,18 @@
-"""httpx.Auth for Wix: an API key for one site, or an OAuth client-credentials token per instance."""
+"""Who a Wix request is from: an API key for one site, or an OAuth client-credentials token per instance
+(`processor.wix.transport.WixAuth`: the headers of a request, and what to retry a 401 with)."""
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import httpx
 
 from processor.wix.errors import WixError, WixUnavailableError, error_from_response
+from processor.wix.stdlib_http import Http
 
 TOKEN_PATH = "/oauth2/token"
 # Refresh this long before Wix says a token expires, so no request carries a dying token.
@@ -63,23 +66,24 @@ class MemoryTokenCache:
         return f"MemoryTokenCache(instances={len(self._tokens)})"
 
 
-class ApiKeyAuth(httpx.Auth):
+class ApiKeyAuth:
     """`Authorization: <key>` and `wix-site-id: <site>` (Wix API assumption #20: no account id)."""
 
     def __init__(self, api_key: str, site_id: str) -> None:
         self._api_key = api_key
         self.site_id = site_id
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = self._api_key
-        request.headers["wix-site-id"] = self.site_id
-        yield request
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": self._api_key, "wix-site-id": self.site_id}
+
+    def after_refusal(self, sent: Mapping[str, str]) -> dict[str, str] | None:
+        return None  # a key Wix refuses stays refused: the 401 is the answer
 
     def __repr__(self) -> str:
         return f"ApiKeyAuth(site_id={self.site_id!r})"
 
 
-class InstanceTokenAuth(httpx.Auth):
+class InstanceTokenAuth:
     """A client-credentials token per app instance, cached, refreshed once on a 401."""
 
     def __init__(
@@ -87,7 +91,7 @@ class InstanceTokenAuth(httpx.Auth):
         app_id: str,
         app_secret: str,
         instance_id: str,
-        token_endpoint_client: httpx.Client,
+        token_endpoint_client: Http,
         cache: TokenCache,
         *,
         clock: Clock = utc_now,
@@ -100,12 +104,12 @@ class InstanceTokenAuth(httpx.Auth):
         self._clock = clock
         self._lock = threading.Lock()
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = self.token()
-        response = yield request
-        if response.status_code == 401:
-            request.headers["Authorization"] = self.token(refused=request.headers["Authorization"])
-            yield request
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": self.token()}
+
+    def after_refusal(self, sent: Mapping[str, str]) -> dict[str, str] | None:
+        """A 401: the token may have been revoked before its expiry; fetch a new one, try once more."""
+        return {"Authorization": self.token(refused=sent.get("Authorization"))}
 
     def token(self, *, refused: str | None = None) -> str:
         """A valid access token: the cached one unless it expires soon or Wix just refused it."""
@@ -128,7 +132,13 @@ class InstanceTokenAuth(httpx.Auth):
             "instance_id": self.instance_id,
         }
         try:
-            response = self._http.post(TOKEN_PATH, json=body, timeout=TOKEN_TIMEOUT)
+            response = self._http.send(
+                "POST",
+                TOKEN_PATH,
+                headers={"Content-Type": "application/json"},
+                body=json.dumps(body).encode(),
+                timeout=TOKEN_TIMEOUT,
+            )
         except httpx.TransportError as exc:
             raise WixUnavailableError(f"token request failed: {type(exc).__name__}") from None
         if response.status_code != 200:

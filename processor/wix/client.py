@@ -1,4 +1,4 @@
-"""WixClient: one site's typed Wix APIs over the process's pooled httpx client; make_wix_client()."""
+"""WixClient: one site's typed Wix APIs over this thread's pooled HTTP client; make_wix_client()."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def make_wix_client(
     The site's request budget: `limiter`, else `limiter_factory(site key)` (workers: shared through
     Redis or the store), else this process's own."""
     http = shared_http_client(settings.wix_api_base_url)
-    auth: httpx.Auth
+    auth: ApiKeyAuth | InstanceTokenAuth
     mode = settings.wix_auth_mode
     if mode == "app" and settings.wix_app_id and settings.wix_app_secret:
         if not instance_id:

@@ -6,11 +6,10 @@ import contextlib
 import dataclasses
 import email.utils
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import Any, Protocol
 
 
 class WixError(Exception):
@@ -134,7 +133,23 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def error_from_response(response: httpx.Response) -> WixError:
+class HttpAnswer(Protocol):
+    """What an error is read from: `stdlib_http.Answer` (or an httpx.Response, in the tests)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def reason_phrase(self) -> str: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
+def error_from_response(response: HttpAnswer) -> WixError:
     """The typed error for a non-2xx Wix answer; reads both 4xx body forms, tolerates empty 5xx."""
     status = response.status_code
     message, code, violations = _read_error_body(response)
@@ -163,7 +178,7 @@ def error_from_response(response: httpx.Response) -> WixError:
 
 
 def _read_error_body(
-    response: httpx.Response,
+    response: HttpAnswer,
 ) -> tuple[str | None, str | None, tuple[FieldViolation, ...]]:
     try:
         body = json.loads(response.content) if response.content else {}

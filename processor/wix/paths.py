@@ -15,7 +15,7 @@ from processor.wix.errors import WixInvalidIdError
 # GUIDs are 36 characters; calendar connection ids are long opaque base64 strings (the fake's are
 # ~110). 1024 leaves room for Wix's without letting a caller send kilobytes of path.
 MAX_ID_LENGTH = 1024
-_DOT_SEGMENTS = (".", "..")  # httpx normalizes them away (RFC 3986 §5.2.4), so quoting cannot help
+_DOT_SEGMENTS = (".", "..")  # servers and proxies normalize them away (RFC 3986 §5.2.4): quoting cannot help
 
 
 def segment(value: object, what: str = "id") -> str:

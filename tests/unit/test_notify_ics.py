@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from tests.fixtures.meetings import meeting_details
@@ -107,3 +109,40 @@ def test_location_and_text_with_special_characters_round_trip():
 
     assert str(event["LOCATION"]) == "Zoom; room 1, floor 2"
     assert event["ATTENDEE"].params["CN"] == 'Ann "A" Lee, Jr.'
+
+
+# Names, places and titles come from Wix users: any printable text, newlines included.
+words = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")) | st.sampled_from('\n;,:"^\\'))
+
+
+@settings(max_examples=300, deadline=None)
+@given(service=words.filter(str.strip), customer=words, host=words, location=words)
+def test_any_text_reads_back_as_it_was_written_on_lines_of_at_most_75_octets(
+    service: str, customer: str, host: str, location: str
+) -> None:
+    details = meeting(
+        service_name=service,
+        customer_name=customer or None,
+        host_name=host or None,
+        location=location or None,
+    )
+
+    ics = meeting_invitation(details, now=NOW)
+    _, event = event_of(ics)
+
+    assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
+    assert str(event["SUMMARY"]) == (f"{service} with {customer}" if customer else service)
+    assert event["ATTENDEE"].params.get("CN") == (customer or None)
+    assert event["ORGANIZER"].params.get("CN") == (host or None)
+    assert ("LOCATION" in event and str(event["LOCATION"])) == (location or False)
+
+
+def test_control_characters_are_left_out_of_every_line():
+    details = meeting(location="Room\x001\x1b[31m", customer_name="Carl\rCustomer\x07")
+
+    ics = meeting_invitation(details, now=NOW)
+    _, event = event_of(ics)
+
+    assert str(event["LOCATION"]) == "Room1[31m"
+    assert event["ATTENDEE"].params["CN"] == "Carl\nCustomer"
+    assert not any(byte < 0x20 and byte not in b"\r\n" for byte in ics)

@@ -144,8 +144,9 @@ class MailSession:
         self.mailer = mailer
         self.connection = connection
 
-    def send(self, spec: EmailMessageSpec) -> bool:
-        """Send `spec`; False when email is off or nobody can receive it, True once accepted."""
+    def send(self, spec: EmailMessageSpec, *, log_sent: bool = True) -> bool:
+        """Send `spec`; False when email is off or nobody can receive it, True once accepted.
+        `log_sent=False`: the caller logs the success itself (the outbox's `notification.sent`)."""
         fields = {"kind": spec.kind, "booking_id": spec.booking_id}
         if self.connection is None:
             log.info("email.disabled", **fields)
@@ -159,7 +160,8 @@ class MailSession:
         except NotifyError as exc:
             log.warning("email.failed", error=type(exc).__name__, reason=str(exc), **fields)
             raise
-        log.info("email.sent", **fields)
+        if log_sent:
+            log.info("email.sent", **fields)
         return True
 
 
