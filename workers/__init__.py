@@ -25,7 +25,12 @@ def __getattr__(name: str) -> Any:
 
 
 def _build() -> None:
-    from celery.signals import setup_logging, worker_process_init
+    from celery.signals import (
+        setup_logging,
+        worker_process_init,
+        worker_process_shutdown,
+        worker_shutting_down,
+    )
 
     from processor.config import load_settings
     from processor.logs import configure_logging
@@ -46,5 +51,12 @@ def _build() -> None:
         from workers import wiring
 
         wiring.reset()  # a forked child builds its own engine and clients
+
+    @worker_shutting_down.connect(weak=False)
+    @worker_process_shutdown.connect(weak=False)
+    def _stop_courier(**_kwargs: object) -> None:
+        from workers import wiring
+
+        wiring.stop_courier()  # what it still holds is sent first (bounded), or left to the sweep
 
     import workers.tasks  # noqa: F401  (registers the tasks on `app`)

@@ -61,14 +61,18 @@ def deliver(deps: Deps, notification_ids: Sequence[int]) -> dict[str, int]:
 
 
 def deliver_recorded(deps: Deps, event_id: int) -> dict[str, int]:
-    """After an attempt of the event, its outcome written: send what the attempt recorded, here and
-    now, over one SMTP connection, instead of a `deliver_notifications` message per attempt (a task
-    of its own costs the worker more CPU than the three emails, and waits behind every queued event:
-    bench/README.md). What fails here is retried by the sweep's tasks; what this run does not reach
-    (its worker dies, the store fails) is still `pending` or a stale `sending` claim, for the sweep."""
+    """After an attempt of the event, its outcome written: send what the attempt recorded, now,
+    instead of a `deliver_notifications` message per attempt (a task of its own costs the worker
+    more CPU than the three emails, and waits behind every queued event: bench/README.md). In the
+    Celery worker the ids go to its courier's threads (workers/courier.py), so this thread takes the
+    next event at once; elsewhere, or when the courier says no, they are sent here, over one SMTP
+    connection. What fails is retried by the sweep's tasks; what is not reached (the worker dies,
+    the store fails) is still `pending` or a stale `sending` claim, for the sweep."""
     outbox = deps.take_outbox(event_id)
     if outbox is None or not outbox.recorded:
         return {}
+    if deps.courier is not None and deps.courier.hand(outbox.recorded):
+        return {"handed": len(outbox.recorded)}
     try:
         return deliver(deps, outbox.recorded)
     except Exception as exc:  # the store failed: what is not sent stays in the outbox for the sweep

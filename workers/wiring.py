@@ -20,6 +20,7 @@ from processor.wix.client import WixClient, make_wix_client
 from processor.wix.limiter import SharedLimiter, SiteLimiter, Take
 from processor.wix.redis_limits import RedisBudgets
 from processor.wix_event import WixEvent
+from workers.courier import Courier
 from workers.flows.shared import Outbox
 from workers.notify.email import Mailer
 from workers.notify.ops import OpsAlerts
@@ -50,6 +51,8 @@ class Deps:
     # The worker's threads share one Deps: what is built lazily is built under this lock, once.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _budgets: Take | None = field(default=None, repr=False)
+    # The worker's delivery threads (workers/courier.py); None: each attempt delivers its own.
+    courier: Courier | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, celery: Celery | None = None) -> Deps:
@@ -177,10 +180,29 @@ def deps(settings: Settings | None = None, *, celery: Celery | None = None) -> D
 
                 settings = load_settings()
             _deps = Deps.from_settings(settings, celery)
+            if celery is not None:  # the Celery worker: attempts hand their emails to the courier
+                _deps.courier = Courier(_deliverer(_deps))
         return _deps
 
 
+def _deliverer(deps: Deps) -> Callable[[list[int]], object]:
+    def deliver(notification_ids: list[int]) -> object:
+        from workers import delivery  # delivery imports this module
+
+        return delivery.deliver(deps, notification_ids)
+
+    return deliver
+
+
+def stop_courier() -> None:
+    """The worker is stopping: let the courier send what it holds (bounded), take nothing more."""
+    with _deps_lock:
+        courier = _deps.courier if _deps is not None else None
+    if courier is not None:
+        courier.stop()
+
+
 def reset() -> None:
-    """Forget this process's Deps (after a fork: engines and clients are not fork-safe)."""
+    """Forget this process's Deps (after a fork: engines, clients and threads are not fork-safe)."""
     global _deps
     _deps = None

@@ -41,6 +41,15 @@ class Answers:
     sent_at: dict[int, float] = field(default_factory=dict)  # event id -> time.time() of the POST
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def merge(self, other: Answers) -> None:
+        """Take in another round's answers."""
+        with self._lock:
+            self.event_ids += other.event_ids
+            self.by_booking.update(other.by_booking)
+            self.failures += other.failures
+            self.duplicates += other.duplicates
+            self.sent_at.update(other.sent_at)
+
     def add(self, webhook: Webhook, started: float, answer: httpx.Response | Exception) -> None:
         with self._lock:
             if isinstance(answer, Exception):

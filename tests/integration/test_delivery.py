@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from processor.store import notifications
 from processor.store.models import Notification
 from tests.fixtures.servers import free_port
 from workers import delivery
+from workers.courier import Courier
 
 CREATED = "wix.bookings.v2.booking_created"
 
@@ -61,6 +63,30 @@ def test_the_attempt_that_records_an_email_sends_it_itself_once_its_outcome_is_w
     assert [(n.kind, n.status, n.attempts) for n in _rows(runner)] == [("booking_created", "sent", 1)]
     assert runner.shown(event_id)["status"] == "succeeded"
     assert runner.deliver(event_id) == {}  # nothing left for a delivery task
+
+
+def test_in_the_worker_the_attempt_hands_its_emails_to_the_courier_and_they_go_once(
+    flow_runner, invitation, smtp_sink
+) -> None:
+    runner = flow_runner()
+    delivered_on: list[str] = []
+
+    def deliver(ids: list[int]) -> None:
+        delivered_on.append(threading.current_thread().name)
+        delivery.deliver(runner.deps, ids)
+
+    runner.deps.courier = Courier(deliver)
+    event_id, _ = runner.event(CREATED, entity_id=invitation["id"], body=invitation, sequence=1)
+
+    outcome = runner.process(event_id)
+    sent = smtp_sink.wait_for(1)
+    runner.deps.courier.stop()
+
+    assert outcome == "succeeded"
+    assert len(sent) == 1
+    assert delivered_on == ["courier-0"]
+    assert [(n.kind, n.status, n.attempts) for n in _rows(runner)] == [("booking_created", "sent", 1)]
+    assert notifications_due(runner) == []  # nothing left for the sweep
 
 
 def test_a_refusal_on_the_attempts_own_try_leaves_the_event_done_and_the_email_due_for_the_sweep(

@@ -34,7 +34,9 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-IDLE_CONNECTIONS = 4  # SMTP connections a mailer keeps open between sessions (one per busy thread)
+# SMTP connections a mailer keeps open between sessions: one per thread delivering at a time (under
+# 64 threads about a third of them deliver at once), so a busy worker seldom connects and greets.
+IDLE_CONNECTIONS = 24
 IDLE_SECONDS = 30.0  # a kept connection unused for longer is closed, not checked
 
 
@@ -92,9 +94,9 @@ class Mailer:
 
         A connection that ends the session healthy is kept for the next session (at most
         IDLE_CONNECTIONS of them, each for at most IDLE_SECONDS), so a worker delivering one batch
-        per refund does not connect, greet and quit for every batch; a kept one is checked with a
-        NOOP before it carries a message, so a connection the server dropped costs a reconnect,
-        never a failed delivery."""
+        per refund does not connect, greet and quit for every batch; a kept one is checked before it
+        carries a message (SmtpConnection.still_open), so a connection the server dropped costs a
+        reconnect, never a failed delivery."""
         connection = self._borrow() if self.target else None
         healthy = False
         try:
@@ -111,7 +113,7 @@ class Mailer:
                 if not self._idle:
                     break
                 connection, since = self._idle.pop()
-            if time.monotonic() - since <= IDLE_SECONDS and connection.answers():
+            if time.monotonic() - since <= IDLE_SECONDS and connection.still_open():
                 return connection
             connection.close()
         return SmtpConnection(self.target, sender=self.sender, timeout=self.timeout)
