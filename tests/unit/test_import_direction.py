@@ -50,6 +50,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "workers.recovery",
             "workers.calendar_watcher",
             "workers.delivery",
+            "workers.courier",
             "workers.privacy_requests",
             "workers.housekeeping",
         ),
