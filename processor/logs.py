@@ -45,6 +45,12 @@ def _drop_below(level: int) -> Any:
     return drop
 
 
+# Celery's two INFO lines per task ("Task … received", "Task … succeeded in …"): our `event.processed`
+# line says more about each attempt, and under load these were two JSON lines per event, rendered
+# and scrubbed (bench/README.md). Their warnings and errors (a task that raised) still show.
+CELERY_PER_TASK = ("celery.worker.strategy", "celery.app.trace")
+
+
 def configure_logging(
     settings: Settings | None = None, *, level: int = logging.INFO, cache_loggers: bool = False
 ) -> None:
@@ -89,5 +95,5 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("werkzeug", "httpx", "httpcore", "amqp", "kombu"):
+    for noisy in ("werkzeug", "httpx", "httpcore", "amqp", "kombu", *CELERY_PER_TASK):
         logging.getLogger(noisy).setLevel(logging.WARNING)

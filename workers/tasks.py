@@ -26,14 +26,16 @@ def process_event(event_id: int) -> str | None:
 @app.task(name=PROCESS_EVENTS_TASK, acks_late=True, ignore_result=True)
 def process_events(event_ids: list[int]) -> int:
     """A batch from the doorbell or the sweep: its events no flow handles are run here in one claim,
-    each event with a flow gets its own message, so parallel workers share the flows' work (ids
-    beyond CLAIM_BATCH, which publishers never send, are passed on as a message of their own)."""
+    the first event with a flow too, and each other one gets its own message, so parallel workers
+    share the flows' work (ids beyond CLAIM_BATCH, which publishers never send, are passed on as a
+    message of their own)."""
     ids = [int(event_id) for event_id in event_ids]
     head, tail = ids[:CLAIM_BATCH], ids[CLAIM_BATCH:]
     if tail:
         app.send_task(PROCESS_EVENTS_TASK, args=[tail])
-    for event_id in processing.run_many(head, wiring.deps(celery=app)):
-        app.send_task(PROCESS_EVENT_TASK, args=[event_id])
+    processing.run_batch(
+        head, wiring.deps(celery=app), lambda event_id: app.send_task(PROCESS_EVENT_TASK, args=[event_id])
+    )
     return len(head)
 
 
