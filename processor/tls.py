@@ -1,7 +1,10 @@
-"""The process's one client TLS context, for every outbound connection (Wix over HTTPS, SMTP)."""
+"""What every outbound connection shares (Wix over HTTP(S), SMTP): the process's one client TLS
+context, and the check that a kept idle connection may carry the next request."""
 
 from __future__ import annotations
 
+import select
+import socket
 import ssl
 import threading
 
@@ -18,3 +21,16 @@ def client_tls_context() -> ssl.SSLContext:
         if _context is None:
             _context = ssl.create_default_context()
         return _context
+
+
+def idle_socket_still_open(sock: socket.socket | None) -> bool:
+    """A kept idle connection is reusable when nothing is readable on it: readable means the server
+    closed it (EOF), or sent what nobody asked for (SMTP's 421 before it hangs up); either way it is
+    not sent a request. Costs no round trip."""
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable

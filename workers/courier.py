@@ -2,10 +2,10 @@
 
 An attempt records its emails and alerts in the outbox, writes the event's outcome, and hands the
 recorded ids here (`workers/delivery.py`, `deliver_recorded`); its Celery thread is free for the
-next event at once. Under 64 threads, a refund flow's three emails had held its thread a third of
-its time (~0.5 s of ~1.6 s, bench/README.md "Delivery off the attempt's thread"), and each
-thread's delivery needed an SMTP connection of its own; a few courier threads keep a few
-connections busy instead.
+next event at once. At 300 sites a refund flow's three emails had held its thread a third of its
+time (~0.5 s of ~1.6 s under 32 threads, 1.1 s of 2.4 s under 64; bench/README.md, "Wix calls
+without httpx, .ics written directly, delivery off the attempt's thread"), and each thread's
+delivery needed an SMTP connection of its own; a few courier threads keep a few connections busy.
 
 Nothing is lost with the process: a handed id is a `pending` row in the store until it is sent, and
 the sweep publishes pending rows that are due (`delivery.requeue_due`); a sweep's run and the
@@ -83,10 +83,6 @@ class Courier:
                     self._queue.put_nowait(_STOP)
         log.info("courier.stopped", left_for_the_sweep=left)
         return left
-
-    @property
-    def waiting(self) -> int:
-        return self._queue.qsize()
 
     def _start(self) -> None:
         for n in range(self._size):

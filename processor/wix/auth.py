@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ import httpx
 
 from processor.wix.errors import WixError, WixUnavailableError, error_from_response
 from processor.wix.stdlib_http import Http
+from processor.wix.transport import json_body
 
 TOKEN_PATH = "/oauth2/token"
 # Refresh this long before Wix says a token expires, so no request carries a dying token.
@@ -136,7 +136,7 @@ class InstanceTokenAuth:
                 "POST",
                 TOKEN_PATH,
                 headers={"Content-Type": "application/json"},
-                body=json.dumps(body).encode(),
+                body=json_body(body),
                 timeout=TOKEN_TIMEOUT,
             )
         except httpx.TransportError as exc:

@@ -3,7 +3,8 @@
 `StdlibHttp.send` writes one request on a pooled `http.client` connection and reads the whole answer
 into an `Answer`. No httpx request, response, URL or auth flow is built per call: those cost more
 CPU than the rest of a Wix call (URL parsing twice per request, the auth generator, header models;
-bench/wix_transport_cpu.py, bench/README.md "Wix calls without httpx"). The caller gives a path that
+bench/wix_transport_cpu.py; bench/README.md, "Wix calls without httpx, .ics written directly,
+delivery off the attempt's thread"). The caller gives a path that
 is already percent-encoded (`processor/wix/paths.py` builds every id segment) and a query string.
 
 One `StdlibHttp` serves one thread (processor/wix/transport.py), so its idle connections are that
@@ -22,7 +23,6 @@ import gzip
 import http.client
 import json
 import os
-import select
 import socket
 import threading
 import zlib
@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from processor.tls import client_tls_context
+from processor.tls import client_tls_context, idle_socket_still_open
 
 MAX_IDLE_PER_ORIGIN = 2  # a thread's calls are sequential; a token fetch inside one takes a second
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
@@ -71,6 +71,9 @@ class Http(Protocol):
     ) -> Answer:
         """`target`: the path (percent-encoded) and query string, relative to the base URL."""
         ...
+
+    @property
+    def is_closed(self) -> bool: ...
 
     def close(self) -> None: ...
 
@@ -142,7 +145,7 @@ class StdlibHttp:
                 connection = self._idle.pop() if self._idle else None
             if connection is None:
                 return self._connect(connect_timeout)
-            if _still_open(connection):
+            if idle_socket_still_open(connection.sock):
                 return connection
             connection.close()
 
@@ -220,16 +223,3 @@ def _decoded(content: bytes, encoding: str) -> bytes:
     if encoding == "deflate":
         return zlib.decompress(content)
     return content
-
-
-def _still_open(connection: http.client.HTTPConnection) -> bool:
-    """An idle connection is reusable when nothing is readable on it: readable means the server
-    closed it (EOF) or sent what nobody asked for; either way it is not sent a request."""
-    sock = connection.sock
-    if sock is None:
-        return False
-    try:
-        readable, _, _ = select.select([sock], [], [], 0)
-    except (OSError, ValueError):
-        return False
-    return not readable

@@ -50,7 +50,7 @@ def shared_http_client(base_url: str) -> Http:
         clients = _threads.clients = {}
     key = (os.getpid(), base_url.rstrip("/"))
     client = clients.get(key)
-    if client is None or getattr(client, "is_closed", False):
+    if client is None or client.is_closed:
         client = clients[key] = http_for_environment(key[1])
     return client
 

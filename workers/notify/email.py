@@ -34,8 +34,9 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-# SMTP connections a mailer keeps open between sessions: one per thread delivering at a time (under
-# 64 threads about a third of them deliver at once), so a busy worker seldom connects and greets.
+# SMTP connections a mailer keeps open between sessions: one per thread delivering at a time (the
+# courier's 4, the attempts' own when the courier says no, the retry tasks; up to 32 threads), so a
+# busy worker seldom connects and greets.
 IDLE_CONNECTIONS = 24
 IDLE_SECONDS = 30.0  # a kept connection unused for longer is closed, not checked
 

@@ -2,7 +2,8 @@
 
 One VEVENT of a dozen properties needs no general iCalendar library: `icalendar` took 0.51 ms of
 CPU to build and fold one, these lines 0.04 ms (bench/README.md, "Wix calls without httpx, .ics
-written directly"). The tests read every file back with `icalendar` (tests/unit/test_notify_ics.py).
+written directly, delivery off the attempt's thread"). The tests read every file back with
+`icalendar` (tests/unit/test_notify_ics.py).
 """
 
 from __future__ import annotations
@@ -115,7 +116,12 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # no place in a content lin
 
 
 def _text(value: str) -> str:
-    return _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).translate(_TEXT_ESCAPES)
+    return _lines(value).translate(_TEXT_ESCAPES)
+
+
+def _lines(value: str) -> str:
+    """Text with every line break a `\\n` and no other control character."""
+    return _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _uri(value: str) -> str:
@@ -126,8 +132,7 @@ def _uri(value: str) -> str:
 def _common_name(name: str | None) -> str:
     if not name:
         return ""
-    value = _CONTROLS.sub("", name.replace("\r\n", "\n").replace("\r", "\n")).translate(_PARAM_ESCAPES)
-    return f';CN="{value}"'
+    return f';CN="{_lines(name).translate(_PARAM_ESCAPES)}"'
 
 
 def _utc(moment: datetime) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import select
 import smtplib
 from dataclasses import dataclass
 from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
 
-from processor.tls import client_tls_context
+from processor.tls import client_tls_context, idle_socket_still_open
 
 SMTP_TIMEOUT_SECONDS = 10.0
 
@@ -102,18 +101,10 @@ class SmtpConnection:
         server that dropped it, on restart or idle timeout, has sent EOF or a 421 by then). Costs no
         round trip, unlike a NOOP (which cost a refund flow's emails one more each time a kept
         connection was taken). A connection found closed is closed here too."""
-        sock = self._smtp.sock if self._smtp is not None else None
-        if sock is None:
-            self.close()
-            return False
-        try:
-            readable, _, _ = select.select([sock], [], [], 0)
-        except (OSError, ValueError):
-            readable = [sock]
-        if readable:
-            self.close()
-            return False
-        return True
+        if idle_socket_still_open(self._smtp.sock if self._smtp is not None else None):
+            return True
+        self.close()
+        return False
 
     def close(self) -> None:
         """Say goodbye if the server still listens; never raises."""
