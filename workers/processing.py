@@ -14,6 +14,7 @@ from processor import deadline
 from processor.queue import soft_time_limit_seconds
 from processor.store import inbox
 from processor.store.claim_sql import LOST_REASON
+from processor.store.db import autocommit_session
 from processor.store.models import EventStatus
 from processor.wix.limiter import BudgetDeferred
 from processor.wix_event import WixEvent
@@ -47,7 +48,7 @@ def run(event_id: int, deps: Deps) -> str | None:
         elapsed = time.monotonic() - started
         if outcome == DEFERRED:
             return _defer(deps, claim, reason or "", next_at or deps.clock())
-        with deps.sessions() as session:
+        with autocommit_session(deps.sessions) as session:  # one statement on PostgreSQL
             finished = inbox.finish(
                 session,
                 claim,
@@ -75,7 +76,7 @@ def run_many(event_ids: Sequence[int], deps: Deps) -> list[int]:
     """Process a batch from the doorbell: events no flow handles are claimed and finished `ignored`
     together (one claim and one finish statement for all of them); return the ids that have a flow,
     for the caller to hand out one by one, so parallel workers share the flows' work."""
-    with deps.sessions() as session:
+    with autocommit_session(deps.sessions) as session:
         types = inbox.claimable_types(session, event_ids)
     with_flow = [i for i in event_ids if i in types and flow_for(types[i]) is not None]
     without = [i for i in event_ids if i in types and flow_for(types[i]) is None]
@@ -83,7 +84,7 @@ def run_many(event_ids: Sequence[int], deps: Deps) -> list[int]:
         claimed = _claim(deps, without)
         now = deps.clock()
         ended = [inbox.Finished(c, EventStatus.IGNORED, "ignored", NO_FLOW) for c in claimed.claims]
-        with deps.sessions() as session:
+        with autocommit_session(deps.sessions) as session:
             recorded = inbox.finish_many(session, ended, now=now)
         log.info(
             "events.processed",
@@ -112,7 +113,7 @@ def run_batch(event_ids: Sequence[int], deps: Deps, hand_out: Callable[[int], ob
 def _claim(deps: Deps, event_ids: Sequence[int]) -> inbox.Claimed:
     """Claim the events (see inbox.claim_many); each one it gave up on is dead now: tell ops once."""
     settings = deps.settings
-    with deps.sessions() as session:
+    with autocommit_session(deps.sessions) as session:  # one statement on PostgreSQL
         claimed = inbox.claim_many(
             session,
             event_ids,

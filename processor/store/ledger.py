@@ -1,8 +1,10 @@
 """The idempotency ledger: `with ledger.once(key) as first_time:` makes a side effect happen once.
 
-Each call is one short transaction on a Core connection (no ORM session: a refund flow makes
-about eight of them, and the session's bookkeeping cost more CPU than the statements), and the
-statements are built once per process, so SQLAlchemy's cache keys are memoized on them.
+Each statement commits by itself (`db.autocommit`: one round trip on PostgreSQL; every write here is
+one statement, and the conditional ones check what they rely on in their WHERE), on a Core
+connection (no ORM session: a refund flow makes about six calls, and the session's bookkeeping cost
+more CPU than the statements), and the statements are built once per process, so SQLAlchemy's cache
+keys are memoized on them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Executable, bindparam, delete, select, update
 
-from processor.store.db import Sessions, dialect_insert, utcnow
+from processor.store.db import Sessions, autocommit, dialect_insert, utcnow
 from processor.store.models import LedgerEntry
 
 _COLUMNS = LedgerEntry.__table__.c
@@ -61,7 +63,7 @@ class LedgerBusyError(Exception):
 
 
 class Ledger:
-    """Keys of side effects taken, each on its own short transaction.
+    """Keys of side effects taken, each write one statement that commits by itself.
 
     `once(key)` inserts the key as `pending` and commits before the block runs, so a concurrent
     caller sees it; the key becomes `done` when the block succeeds and is released (deleted) when
@@ -111,7 +113,7 @@ class Ledger:
         now = utcnow()
         values = {"key": key, "state": "done", "created_at": now, "finished_at": now}
         values |= {"event_id": self._event_id, "result": result}
-        with self._engine.begin() as conn:
+        with autocommit(self._engine) as conn:
             if conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none() is not None:
                 return True
         with self.once(key) as first_time:
@@ -129,19 +131,19 @@ class Ledger:
         self._execute(_FORGET, k=key)
 
     def _rows(self, statement: Executable, **params: Any) -> list[tuple[Any, ...]]:
-        """The rows of one query, in a transaction of its own."""
-        with self._engine.begin() as conn:
+        """The rows of one query."""
+        with autocommit(self._engine) as conn:
             return [tuple(row) for row in conn.execute(statement, params)]
 
     def _execute(self, statement: Executable, **params: Any) -> None:
-        """One statement in a transaction of its own."""
-        with self._engine.begin() as conn:
+        """One statement, committed."""
+        with autocommit(self._engine) as conn:
             conn.execute(statement, params)
 
     def _take(self, key: str) -> datetime | None:
         now = utcnow()
         values = {"key": key, "state": "pending", "created_at": now, "event_id": self._event_id}
-        with self._engine.begin() as conn:
+        with autocommit(self._engine) as conn:
             if conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none() is not None:
                 return now
             state, created_at = conn.execute(_SELECT_TAKEN, {"k": key}).one()

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine, Executable, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from processor.store.db import Sessions, dialect_insert, session_scope
+from processor.store.db import Sessions, autocommit, dialect_insert, session_scope
 from processor.store.models import Notification, NotificationStatus, PurgedNotice
 
 N = NotificationStatus
@@ -131,8 +131,10 @@ def record(
 ) -> Recorded:
     """Insert unless the key exists (one statement); a `failed` one is re-armed with the fresh message.
 
-    An email whose key a purged event held is reported as there already (`exists`, id 0), checked in
-    the same transaction: once per booking outlives the purge."""
+    An email whose key a purged event held is reported as there already (`exists`, id 0), checked
+    just before: once per booking outlives the purge. Each statement commits by itself
+    (`db.autocommit`); a transaction around them would add nothing, as each statement of a READ
+    COMMITTED transaction reads what is committed when it starts."""
     skipped = new.skipped_because is not None
     status = (N.SKIPPED if skipped else N.PENDING).value
     values: dict[str, Any] = {
@@ -150,7 +152,7 @@ def record(
         "booking_id": new.booking_id,
         "message": None if skipped else new.message,
     }
-    with _engine(sessions).begin() as conn:
+    with autocommit(_engine(sessions)) as conn:
         if new.channel == "email" and (purged := conn.execute(_PURGED_BY_KEY, {"k": new.key}).first()):
             return Recorded(0, purged.event_id, purged.status, "exists")
         new_id = conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none()
@@ -234,7 +236,7 @@ def unlease(sessions: Sessions, ids: Sequence[int], *, now: datetime, due_at: da
 
 def claim(sessions: Sessions, notification_id: int, *, now: datetime) -> Claimed | None:
     """`pending` → `sending`, counting the attempt; None when another run has it or it is finished."""
-    with _engine(sessions).begin() as conn:
+    with autocommit(_engine(sessions)) as conn:
         row = conn.execute(_CLAIM, {"nid": notification_id, "now": now}).one_or_none()
     if row is None:
         return None
@@ -272,7 +274,7 @@ def _finish(
     values = {"status": status.value, "updated_at": now, **values}
     names = tuple(sorted(values))
     params = {f"new_{name}": values[name] for name in names}
-    with _engine(sessions).begin() as conn:
+    with autocommit(_engine(sessions)) as conn:
         result = conn.execute(
             _finish_statement(names), {"nid": claimed.id, "claimed": claimed.claimed_at, **params}
         )
