@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--flows", type=int, default=200, help="flows timed, and as many profiled")
     parser.add_argument("--sites", type=int, default=20)
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="the fake's delay before each answer (default 0)"
+    )
     parser.add_argument("--top", type=int, default=30, help="profile lines printed per ordering")
     parser.add_argument(
         "--clock",
@@ -122,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         store = Store("PostgreSQL + Redis", env, database_url)
         stack = ProcessingStack(run_dir, store, {})
         cleanup.callback(stack.stop)
-        stack.start_fake(sites=args.sites, bookings=args.sites + 2 * args.flows, latency_ms=0)
+        stack.start_fake(sites=args.sites, bookings=args.sites + 2 * args.flows, latency_ms=args.latency_ms)
         settings = load_settings(
             {
                 **stack.env(),

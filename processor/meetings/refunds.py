@@ -14,7 +14,6 @@ from processor.store.ledger import Ledger
 from processor.wix.bookings import Booking
 from processor.wix.client import WixClient
 from processor.wix.errors import WixRejectedError
-from processor.wix.orders import Order
 from processor.wix.services import Service
 from processor.wix.wire import format_amount
 from processor.wix_event import parse_event_time
@@ -88,28 +87,25 @@ def policy_refusal(
 def refund_booking_once(wix: WixClient, ledger: Ledger, booking_id: str, *, reason: str) -> RefundResult:
     """Refund what is left of the booking's line of its order, at most once, and say what Wix says now.
 
-    Refund Payments has no idempotency key, so Wix's state is re-read before every decision, and an
-    intent is written under the ledger before the call: when the call times out after the refund
-    landed, the retry finds the intent and the refund and records the refund as ours (with Wix's
-    refund id from List Transactions) instead of sending a second one. A booking in a cart gets back
-    at most its own line (price * quantity, minus what went back on it). A key that is done is
+    Refund Payments has no idempotency key, so Wix's state is read under the ledger key before every
+    decision, and an intent is written under the key before the call: when the call times out after
+    the refund landed, the retry finds the intent and the refund and records the refund as ours (with
+    Wix's refund id from List Transactions) instead of sending a second one. A booking in a cart gets
+    back at most its own line (price * quantity, minus what went back on it). A key that is done is
     reported from Wix's current state: a refund that failed at Wix is `refund_failed`, not `refunded`.
+    With nothing to refund the key is given back, free for a later decision.
+
+    The state is read once, under the key (an earlier version read it before taking the key too, to
+    leave the key untouched when there was nothing to do: two more Wix calls on every refund to save
+    two statements on the rarer path).
     """
     order = wix.orders.find_for_booking(booking_id)
     if order is None:
         return RefundResult("no_order", Decimal(0), None, None, None)
     key = refund_key(booking_id)
-    entry = ledger.entry(key)
-    if entry is not None and entry[0] == "done":
-        return _reported(read_booking_money(wix, order, booking_id), entry[1] or {})
-    before = _decide(read_booking_money(wix, order, booking_id), ledger, booking_id)
-    if before.ours:  # the answer of our last call was lost, and the refund is there: record it, once
-        return _adopt(wix, ledger, order, booking_id)
-    if before.status != "refunded":
-        return before  # nothing for us to do: leave the key free for a later decision
     try:
         with ledger.once(key) as first_time:
-            money = read_booking_money(wix, order, booking_id)  # re-read under the key
+            money = read_booking_money(wix, order, booking_id)
             if not first_time:
                 return _reported(money, (ledger.entry(key) or ("", None))[1] or {})
             return _refund_under_key(wix, ledger, money, booking_id, reason)
@@ -184,14 +180,6 @@ def _ours(money: BookingMoney, intent: dict[str, Any]) -> bool:
         return False
     # A refund since our intent; or, with nothing listed yet, the money already back on a one-line order.
     return money.ours_since(at) is not None or (not money.refunds and len(money.order.line_items) <= 1)
-
-
-def _adopt(wix: WixClient, ledger: Ledger, order: Order, booking_id: str) -> RefundResult:
-    with ledger.once(refund_key(booking_id)) as first_time:
-        money = read_booking_money(wix, order, booking_id)
-        if not first_time:
-            return _reported(money, (ledger.entry(refund_key(booking_id)) or ("", None))[1] or {})
-        return _record_ours(ledger, money, booking_id)
 
 
 def _record_ours(ledger: Ledger, money: BookingMoney, booking_id: str) -> RefundResult:

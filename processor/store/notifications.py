@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Executable, and_, bindparam, or_, select, update
+from sqlalchemy import Engine, Executable, and_, bindparam, cast, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from processor.store.db import Sessions, autocommit, dialect_insert, session_scope
@@ -52,6 +52,7 @@ _CLAIM = (
 # An email key whose event the purge deleted (processor/store/purged_notices.py) is not recorded again.
 _PURGED_BY_KEY = select(PurgedNotice.event_id, PurgedNotice.status).where(PurgedNotice.key == bindparam("k"))
 _inserts: dict[str, Executable] = {}
+_email_inserts: dict[str, Executable] = {}
 _finishes: dict[tuple[str, ...], Executable] = {}
 
 
@@ -70,6 +71,31 @@ def _insert(dialect: str) -> Executable:
             insert(Notification).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
         )
     return _inserts[dialect]
+
+
+_RECORDED = (
+    "event_id", "key", "channel", "kind", "recipient_role", "status", "attempts", "last_error",
+    "next_attempt_at", "created_at", "updated_at", "booking_id", "message",
+)  # fmt: skip
+
+
+def _email_insert(dialect: str) -> Executable:
+    """INSERT … SELECT the values WHERE the key was not purged ON CONFLICT (key) DO NOTHING RETURNING
+    id: an email recorded in one statement (built once per dialect). PostgreSQL is told each value's
+    type with a CAST (a NULL in a SELECT list is text to it); SQLite would cast by name affinity
+    (JSON to a number), so there the bound types only convert the values."""
+    if dialect not in _email_inserts:
+        typed = dialect == "postgresql"
+        params = {name: bindparam(name, type_=_C[name].type) for name in _RECORDED}
+        values = [(cast(p, _C[n].type) if typed else p).label(n) for n, p in params.items()]
+        not_purged = ~exists().where(PurgedNotice.key == bindparam("key"))
+        _email_inserts[dialect] = (
+            dialect_insert(dialect)(Notification)
+            .from_select(list(_RECORDED), select(*values).where(not_purged))
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Notification.id)
+        )
+    return _email_inserts[dialect]
 
 
 def _finish_statement(names: tuple[str, ...]) -> Executable:
@@ -131,10 +157,9 @@ def record(
 ) -> Recorded:
     """Insert unless the key exists (one statement); a `failed` one is re-armed with the fresh message.
 
-    An email whose key a purged event held is reported as there already (`exists`, id 0), checked
-    just before: once per booking outlives the purge. Each statement commits by itself
-    (`db.autocommit`); a transaction around them would add nothing, as each statement of a READ
-    COMMITTED transaction reads what is committed when it starts."""
+    An email whose key a purged event held is not inserted (the same statement checks) and is
+    reported as there already (`exists`, id 0): once per booking outlives the purge. Each statement
+    commits by itself (`db.autocommit`); only a key that was there already costs a second one."""
     skipped = new.skipped_because is not None
     status = (N.SKIPPED if skipped else N.PENDING).value
     values: dict[str, Any] = {
@@ -153,11 +178,13 @@ def record(
         "message": None if skipped else new.message,
     }
     with autocommit(_engine(sessions)) as conn:
-        if new.channel == "email" and (purged := conn.execute(_PURGED_BY_KEY, {"k": new.key}).first()):
-            return Recorded(0, purged.event_id, purged.status, "exists")
-        new_id = conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none()
+        email = new.channel == "email"
+        insert = _email_insert(conn.dialect.name) if email else _insert(conn.dialect.name)
+        new_id = conn.execute(insert, values).scalar_one_or_none()
         if new_id is not None:
             return Recorded(new_id, event_id, status, "recorded")
+        if email and (purged := conn.execute(_PURGED_BY_KEY, {"k": new.key}).first()):
+            return Recorded(0, purged.event_id, purged.status, "exists")
         found_id, found_event, found_status = conn.execute(_FIND_BY_KEY, {"k": new.key}).one()
     failed = rearm_failed and found_status == N.FAILED and not skipped
     if failed and rearm(sessions, found_id, now=now, message=new.message):

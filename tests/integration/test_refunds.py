@@ -84,6 +84,19 @@ def test_a_refund_made_elsewhere_counts_as_already_refunded(
 
     assert result.status == "already_refunded"
     assert len(fake_wix.refunds) == 1
+    assert ledger.entry(f"refund:{booking_id}") is None  # nothing done: the key is free again
+
+
+def test_the_order_money_is_read_once_per_refund_under_the_key(
+    fake_wix: FakeWix, wix_client: WixClient, ledger: Ledger
+) -> None:
+    booking_id = _paid_booking(fake_wix, paid="50.00")
+
+    result = refund_booking_once(wix_client, ledger, booking_id, reason="canceled")
+
+    assert result.status == "refunded"
+    assert len(fake_wix.requests_to(r"/get-order-refundability$", "POST")) == 1
+    assert len(fake_wix.requests_to(REFUND_PATH, "POST")) == 1
 
 
 def test_server_errors_raise_and_the_retry_refunds_once(

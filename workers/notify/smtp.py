@@ -134,8 +134,9 @@ class SmtpConnection:
 
 
 def needs_smtputf8(*addresses: str) -> bool:
-    """An address that is not ASCII travels only over SMTPUTF8 (RFC 6531)."""
-    return not all(parseaddr(a)[1].isascii() for a in addresses)
+    """An address that is not ASCII travels only over SMTPUTF8 (RFC 6531); an ASCII string is not
+    parsed (a non-ASCII display name around an ASCII address still needs no SMTPUTF8)."""
+    return not all(a.isascii() or parseaddr(a)[1].isascii() for a in addresses)
 
 
 def _connect(target: SmtpTarget, timeout: float) -> smtplib.SMTP:
