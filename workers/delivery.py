@@ -1,4 +1,4 @@
-"""Delivery of recorded notifications: claim one at a time, send it, mark it, with its own retries.
+"""Delivery of recorded notifications: claim a batch, send and mark each, with their own retries.
 
 Flows record emails and ops alerts in the outbox (processor/store/notifications.py). The first try of
 each is made by the worker that ran the attempt, right after it wrote the event's outcome
@@ -12,7 +12,7 @@ fails in turn is only logged.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -36,27 +36,33 @@ log = structlog.get_logger(__name__)
 def deliver(deps: Deps, notification_ids: Sequence[int]) -> dict[str, int]:
     """Send the given notifications that are still pending, over one SMTP connection; count outcomes.
 
-    When the SMTP server is unreachable, the rest of the batch is not tried now (each would wait for
-    its own timeout): it is due again after one backoff, for the sweep."""
-    queue = list(notification_ids)
+    They are claimed together (one statement), then sent and marked one by one. When the SMTP server
+    is unreachable, the rest of the batch is not tried now (each would wait for its own timeout): it
+    goes back to `pending`, due after one backoff, for the sweep."""
+    claimed = notifications.claim_many(deps.sessions, notification_ids, now=deps.clock())
     counts: Counter[str] = Counter()
+    counts["not_claimed"] += len(set(notification_ids)) - len(claimed)  # another run's, or finished
+    queue = deque(claimed)
     with deps.mailer().session() as mail:
         while queue:
-            claimed = notifications.claim(deps.sessions, queue.pop(0), now=deps.clock())
-            if claimed is None:  # another run has it, or it is finished
-                counts["not_claimed"] += 1
-                continue
-            with bound_contextvars(notification_id=claimed.id, event_id=claimed.event_id, kind=claimed.kind):
-                outcome, alert_id, server_down = _deliver_one(deps, mail, claimed)
+            one = queue.popleft()
+            with bound_contextvars(notification_id=one.id, event_id=one.event_id, kind=one.kind):
+                outcome, alert_id, server_down = _deliver_one(deps, mail, one)
             counts[outcome] += 1
-            if alert_id is not None:
-                queue.append(alert_id)  # tell ops in this same run
+            if alert_id is not None:  # tell ops in this same run
+                alert = notifications.claim(deps.sessions, alert_id, now=deps.clock())
+                if alert is None:
+                    counts["not_claimed"] += 1
+                else:
+                    queue.append(alert)
             if server_down and queue:
                 now = deps.clock()
                 later = now + timedelta(seconds=backoff_seconds(1, deps.settings))
-                notifications.unlease(deps.sessions, queue, now=now, due_at=later)
+                notifications.unclaim(deps.sessions, list(queue), due_at=later, now=now)
                 counts["deferred"] += len(queue)
                 break
+    if not counts["not_claimed"]:
+        del counts["not_claimed"]
     return dict(counts)
 
 

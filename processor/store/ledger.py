@@ -42,6 +42,7 @@ _COMPLETE = (
     .where(_KEY, _TAKEN_AT)
     .values(state="done", finished_at=bindparam("now", type_=_COLUMNS.finished_at.type))
 )
+_COMPLETE_WITH_RESULT = _COMPLETE.values(result=bindparam("new_result", type_=_COLUMNS.result.type))
 _RELEASE = delete(LedgerEntry).where(_KEY, _TAKEN_AT, LedgerEntry.state == "pending")
 _inserts: dict[str, Executable] = {}
 
@@ -80,6 +81,8 @@ class Ledger:
         self._engine = bind
         self._event_id = event_id
         self._lease = lease if lease is not None else timedelta(minutes=10)
+        # Results set while this ledger's own `once(key)` block runs: written with the completion.
+        self._held: dict[str, dict[str, Any] | None] = {}
 
     @contextmanager
     def once(self, key: str) -> Iterator[bool]:
@@ -88,12 +91,14 @@ class Ledger:
         if taken_at is None:
             yield False
             return
+        self._held[key] = None
         try:
             yield True
         except BaseException:
+            self._held.pop(key, None)
             self._release(key, taken_at)
             raise
-        self._complete(key, taken_at)
+        self._complete(key, taken_at, self._held.pop(key, None))
 
     def is_done(self, key: str) -> bool:
         """Whether the effect under `key` has completed."""
@@ -117,13 +122,17 @@ class Ledger:
             if conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none() is not None:
                 return True
         with self.once(key) as first_time:
-            pass
-        if first_time and result is not None:
-            self.set_result(key, result)
+            if first_time and result is not None:
+                self.set_result(key, result)  # written with the completion
         return first_time
 
     def set_result(self, key: str, result: dict[str, Any]) -> None:
-        """Keep a small JSON result beside the key (ids, amounts; never personal data)."""
+        """Keep a small JSON result beside the key (ids, amounts; never personal data). Inside this
+        ledger's own `once(key)` block it is written with the key's completion, one statement for
+        both (a block that raises gives the key back, result and all, as before)."""
+        if key in self._held:
+            self._held[key] = result
+            return
         self._execute(_SET_RESULT, k=key, new_result=result)
 
     def forget(self, key: str) -> None:
@@ -158,8 +167,11 @@ class Ledger:
                 raise LedgerBusyError(f"ledger key {key!r} was just taken by another worker")
             return now
 
-    def _complete(self, key: str, taken_at: datetime) -> None:
-        self._execute(_COMPLETE, k=key, taken_at=taken_at, now=utcnow())
+    def _complete(self, key: str, taken_at: datetime, result: dict[str, Any] | None) -> None:
+        if result is None:
+            self._execute(_COMPLETE, k=key, taken_at=taken_at, now=utcnow())
+        else:
+            self._execute(_COMPLETE_WITH_RESULT, k=key, taken_at=taken_at, now=utcnow(), new_result=result)
 
     def _release(self, key: str, taken_at: datetime) -> None:
         self._execute(_RELEASE, k=key, taken_at=taken_at)

@@ -29,24 +29,41 @@ _C = Notification.__table__.c
 _FIND_BY_KEY = select(Notification.id, Notification.event_id, Notification.status).where(
     Notification.key == bindparam("k")
 )
-_CLAIM = (
+_CLAIMED_COLUMNS = (
+    Notification.id,
+    Notification.event_id,
+    Notification.channel,
+    Notification.kind,
+    Notification.recipient_role,
+    Notification.booking_id,
+    Notification.attempts,
+    Notification.message,
+)
+_CLAIM_MANY = (
     update(Notification)
-    .where(Notification.id == bindparam("nid"), Notification.status == N.PENDING.value)
+    .where(Notification.id.in_(bindparam("nids", expanding=True)), Notification.status == N.PENDING.value)
     .values(
         status=N.SENDING.value,
         claimed_at=bindparam("now", type_=_C.claimed_at.type),
         updated_at=bindparam("now", type_=_C.updated_at.type),
         attempts=Notification.attempts + 1,
     )
-    .returning(
-        Notification.id,
-        Notification.event_id,
-        Notification.channel,
-        Notification.kind,
-        Notification.recipient_role,
-        Notification.booking_id,
-        Notification.attempts,
-        Notification.message,
+    .returning(*_CLAIMED_COLUMNS)
+)
+# Claimed ones a run will not send now (the SMTP server is down): pending again, the attempt not counted.
+_UNCLAIM = (
+    update(Notification)
+    .where(
+        Notification.id.in_(bindparam("nids", expanding=True)),
+        Notification.status == N.SENDING.value,
+        Notification.claimed_at == bindparam("claimed", type_=_C.claimed_at.type),
+    )
+    .values(
+        status=N.PENDING.value,
+        claimed_at=None,
+        attempts=Notification.attempts - 1,
+        next_attempt_at=bindparam("due", type_=_C.next_attempt_at.type),
+        updated_at=bindparam("now", type_=_C.updated_at.type),
     )
 )
 # An email key whose event the purge deleted (processor/store/purged_notices.py) is not recorded again.
@@ -263,12 +280,35 @@ def unlease(sessions: Sessions, ids: Sequence[int], *, now: datetime, due_at: da
 
 def claim(sessions: Sessions, notification_id: int, *, now: datetime) -> Claimed | None:
     """`pending` → `sending`, counting the attempt; None when another run has it or it is finished."""
+    claimed = claim_many(sessions, [notification_id], now=now)
+    return claimed[0] if claimed else None
+
+
+def claim_many(sessions: Sessions, notification_ids: Sequence[int], *, now: datetime) -> list[Claimed]:
+    """Each of them still `pending` → `sending`, counting the attempt, in one statement; in the order
+    given. The others are another run's or finished. A run that dies holding claims leaves them
+    `sending`: the sweep re-arms a claim older than the lease (`lease_due`)."""
+    if not notification_ids:
+        return []
     with autocommit(_engine(sessions)) as conn:
-        row = conn.execute(_CLAIM, {"nid": notification_id, "now": now}).one_or_none()
-    if row is None:
-        return None
-    nid, event_id, channel, kind, role, booking_id, attempts, message = row
-    return Claimed(nid, event_id, channel, kind, role, booking_id, attempts, message, claimed_at=now)
+        rows = conn.execute(_CLAIM_MANY, {"nids": list(notification_ids), "now": now}).all()
+    by_id = {}
+    for nid, event_id, channel, kind, role, booking_id, attempts, message in rows:
+        by_id[nid] = Claimed(
+            nid, event_id, channel, kind, role, booking_id, attempts, message, claimed_at=now
+        )
+    return [by_id[i] for i in dict.fromkeys(notification_ids) if i in by_id]
+
+
+def unclaim(sessions: Sessions, claimed: Sequence[Claimed], *, due_at: datetime, now: datetime) -> None:
+    """Claims this run will not send now (the SMTP server is down): `pending` again, due at `due_at`,
+    the attempt not counted (none was made)."""
+    by_claim: dict[datetime, list[int]] = {}
+    for c in claimed:
+        by_claim.setdefault(c.claimed_at, []).append(c.id)
+    with autocommit(_engine(sessions)) as conn:
+        for claimed_at, ids in by_claim.items():
+            conn.execute(_UNCLAIM, {"nids": ids, "claimed": claimed_at, "due": due_at, "now": now})
 
 
 def mark_sent(sessions: Sessions, claimed: Claimed, *, now: datetime) -> bool:

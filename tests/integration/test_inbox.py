@@ -146,6 +146,38 @@ def test_the_ledger_lets_one_caller_do_the_effect(sessions):
     assert effects == ["refund"]
 
 
+def test_a_result_set_inside_the_block_is_kept_with_the_key_done(sessions):
+    ledger = Ledger(sessions)
+
+    with ledger.once("refund:b2") as first_time:
+        assert first_time
+        ledger.set_result("refund:b2", {"refund_id": "r-1"})
+        assert ledger.entry("refund:b2") == ("pending", None)  # written with the completion
+    ledger.set_result("refund:b3", {"refund_id": "r-2"})  # a key nobody holds: nothing to update
+
+    assert ledger.entry("refund:b2") == ("done", {"refund_id": "r-1"})
+    assert ledger.entry("refund:b3") is None
+    assert ledger.record("refund:b2", {"refund_id": "r-9"}) is False
+    assert ledger.entry("refund:b2") == ("done", {"refund_id": "r-1"})
+
+
+def test_a_failed_effect_releases_its_key_and_its_result(sessions):
+    ledger = Ledger(sessions)
+
+    def refund_failing_after_its_result() -> None:
+        with ledger.once("refund:b4"):
+            ledger.set_result("refund:b4", {"refund_id": "r-3"})
+            raise RuntimeError("Wix down")
+
+    with pytest.raises(RuntimeError):
+        refund_failing_after_its_result()
+
+    assert ledger.entry("refund:b4") is None
+    with ledger.once("refund:b4") as first_time:
+        assert first_time
+    assert ledger.entry("refund:b4") == ("done", None)
+
+
 def test_a_failed_effect_releases_its_key(sessions):
     ledger = Ledger(sessions)
 

@@ -88,6 +88,28 @@ def test_one_run_claims_a_notification_and_sending_drops_its_message(sessions, e
     assert notifications.claim(sessions, recorded.id, now=utcnow()) is None
 
 
+def test_runs_claiming_a_batch_at_once_share_it_out_and_unclaimed_ones_are_due_again(
+    sessions, event_id
+) -> None:
+    ids = [
+        notifications.record(sessions, event_id, _email(f"email:b-1:{n}"), now=utcnow()).id for n in range(3)
+    ]
+    notifications.mark_sent(sessions, notifications.claim(sessions, ids[1], now=utcnow()), now=utcnow())
+
+    batches = _at_once(4, lambda: notifications.claim_many(sessions, list(reversed(ids)), now=utcnow()))
+    (batch,) = [b for b in batches if b]
+    later = utcnow() + timedelta(minutes=1)
+    notifications.unclaim(sessions, batch[1:], due_at=later, now=utcnow())
+
+    assert [c.id for c in batch] == [ids[2], ids[0]]  # in the order asked; the sent one is not claimed
+    assert [c.attempts for c in batch] == [1, 1]
+    assert _row(sessions, ids[2]).status == "sending"
+    row = _row(sessions, ids[0])
+    assert (row.status, row.attempts, row.claimed_at) == ("pending", 0, None)  # as if never claimed
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at >= later - timedelta(seconds=1)
+
+
 def test_two_sweeps_lease_disjoint_sets_and_a_leased_one_is_not_leased_again(sessions, event_id) -> None:
     ids = [
         notifications.record(sessions, event_id, _email(f"email:b-1:k{n}"), now=utcnow()).id
