@@ -1,7 +1,8 @@
 """The notification outbox: record an email or ops alert once by key, lease, claim, and mark what came of it.
 
-Flows record; delivery (the attempt's own first try, then the `deliver_notifications` task's
-retries) claims one notification at a time with a conditional update, sends it and marks it. The
+Flows record; delivery (the first try by the worker's courier or the attempt itself, then the
+`deliver_notifications` task's retries) claims a batch with one conditional update, sends each and
+marks it. The
 broker is only a doorbell here too: `lease_due` picks what is due (retries, tries that were not
 made, claims of a dead worker) and the sweep publishes it, so a lost try delays a notification but
 never loses it.
