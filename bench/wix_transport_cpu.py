@@ -86,7 +86,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{int(server.stdout.readline())}"
         calls = {
             "httpx.Client (httpcore + h11)": through_httpx(httpx.Client(base_url=base)),
-            "StdlibHttp (http.client)": through_stdlib(StdlibHttp(base)),
+            "StdlibHttp (HTTP/1.1 on sockets)": through_stdlib(StdlibHttp(base)),
         }
         figures: dict[str, list[float]] = {name: [] for name in calls}
         for _ in range(args.rounds):

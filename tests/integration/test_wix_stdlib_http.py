@@ -1,9 +1,12 @@
-"""StdlibHttp: Wix requests over http.client, kept alive, against a real HTTP server on loopback."""
+"""StdlibHttp: Wix requests over kept-alive HTTP/1.1 sockets, against real HTTP servers on loopback
+(http.server's, and a scripted one that answers with the exact bytes a test gives)."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -165,3 +168,88 @@ def test_a_proxy_in_the_environment_gets_an_httpx_client_that_answers_alike(
     assert get(proxied, "/orders?x=1").json() == get(direct, "/orders?x=1").json()
     assert get(proxied, "/missing/x").headers["content-type"] == "application/json"
     proxied.close()
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[StdlibHttp, list[bytes], list[bytes]]]:
+    """A loopback server that reads one request per answer and writes the next scripted answer's
+    bytes as given, then closes when the script is done; the requests it read are kept."""
+    answers: list[bytes] = []
+    requests: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    while answers:
+                        data = conn.recv(65536)
+                        if not data:
+                            break
+                        requests.append(data)
+                        conn.sendall(answers.pop(0))
+
+    threading.Thread(target=serve, daemon=True).start()
+    client = StdlibHttp(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    yield client, answers, requests
+    client.close()
+    listener.close()
+
+
+def test_a_chunked_answer_with_an_interim_100_and_a_trailer_is_read_whole(scripted) -> None:
+    http, answers, _ = scripted
+    answers.append(
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b'5;ext=1\r\n{"a":\r\n3\r\n 1}\r\n0\r\nX-Trailer: t\r\n\r\n'
+    )
+    answers.append(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    first = get(http, "/chunked")
+    second = get(http, "/empty")
+
+    assert (first.status_code, first.json()) == (200, {"a": 1})
+    assert (second.status_code, second.content) == (204, b"")
+
+
+def test_an_answer_without_a_length_is_read_to_the_close_and_its_connection_not_kept(scripted) -> None:
+    http, answers, requests = scripted
+    answers.append(b'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{"done": true}')
+
+    answer = http.send("POST", "/x", headers={"Authorization": "k"}, body=None, timeout=TIMEOUT)
+
+    assert answer.json() == {"done": True}
+    assert http._idle == []
+    assert b"Content-Length: 0\r\n" in requests[0]  # a POST without a body says so
+    assert requests[0].startswith(b"POST /x HTTP/1.1\r\nHost: 127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"SSH-2.0-OpenSSH\r\n\r\n",
+        b"HTTP/1.1 2000 Odd\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\ncut short",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\n" + b"X-Long: " + b"a" * 70_000 + b"\r\n\r\n",
+    ],
+    ids=["not-http", "bad-status", "bad-header", "bad-length", "cut-short", "bad-chunk", "head-too-long"],
+)
+def test_an_answer_that_is_not_http_1_1_is_a_protocol_error(scripted, answer: bytes) -> None:
+    http, answers, _ = scripted
+    answers.append(answer)
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        get(http, "/odd")
+
+
+@pytest.mark.parametrize(
+    ("target", "headers"),
+    [("/a b", {}), ("/a\r\nX: y", {}), ("/ok", {"Authorization": "k\r\nX-Injected: 1"})],
+)
+def test_a_request_that_would_split_is_refused_before_it_is_sent(http: StdlibHttp, target, headers) -> None:
+    with pytest.raises(ValueError, match="line break"):
+        http.send("GET", target, headers=headers, body=None, timeout=TIMEOUT)
