@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
@@ -132,9 +133,22 @@ def test_any_text_reads_back_as_it_was_written_on_lines_of_at_most_75_octets(
 
     assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
     assert str(event["SUMMARY"]) == (f"{service} with {customer}" if customer else service)
-    assert event["ATTENDEE"].params.get("CN") == (customer or None)
-    assert event["ORGANIZER"].params.get("CN") == (host or None)
+    if not ICALENDAR_UNESCAPES.search(customer + host):  # see below: that reader departs from RFC 5545
+        assert event["ATTENDEE"].params.get("CN") == (customer or None)
+        assert event["ORGANIZER"].params.get("CN") == (host or None)
     assert ("LOCATION" in event and str(event["LOCATION"])) == (location or False)
+
+
+# icalendar's reader takes \\, \\; \\: and \\\\ inside a quoted parameter value as escapes; RFC 5545
+# defines none there (a backslash is a plain character in a parameter value), so the writer leaves a
+# name's backslash as it is and the property above does not ask icalendar to read such names back.
+ICALENDAR_UNESCAPES = re.compile(r"\\[,;:\\]")
+
+
+def test_a_backslash_in_a_name_is_written_as_it_is_in_its_parameter():
+    ics = meeting_invitation(meeting(customer_name="Ann \\, Lee"), now=NOW)
+
+    assert b'CN="Ann \\, Lee"' in ics
 
 
 def test_control_characters_are_left_out_of_every_line():
