@@ -40,8 +40,8 @@ def deliver(deps: Deps, notification_ids: Sequence[int]) -> dict[str, int]:
     is unreachable, the rest of the batch is not tried now (each would wait for its own timeout): it
     goes back to `pending`, due after one backoff, for the sweep."""
     claimed = notifications.claim_many(deps.sessions, notification_ids, now=deps.clock())
-    counts: Counter[str] = Counter()
-    counts["not_claimed"] += len(set(notification_ids)) - len(claimed)  # another run's, or finished
+    missed = len(set(notification_ids)) - len(claimed)  # another run's, or finished
+    counts: Counter[str] = Counter({"not_claimed": missed} if missed else {})
     queue = deque(claimed)
     with deps.mailer().session() as mail:
         while queue:
@@ -61,8 +61,6 @@ def deliver(deps: Deps, notification_ids: Sequence[int]) -> dict[str, int]:
                 notifications.unclaim(deps.sessions, list(queue), due_at=later, now=now)
                 counts["deferred"] += len(queue)
                 break
-    if not counts["not_claimed"]:
-        del counts["not_claimed"]
     return dict(counts)
 
 

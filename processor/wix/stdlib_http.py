@@ -95,10 +95,10 @@ class StdlibHttp:
             raise ValueError(f"not an http(s) base URL: {base_url!r}")
         self.scheme = parts.scheme
         self.host = parts.hostname
-        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        default_port = 443 if parts.scheme == "https" else 80
+        self.port = parts.port or default_port
         self.prefix = parts.path.rstrip("/")
-        default_port = self.port == (443 if self.scheme == "https" else 80)
-        self._host_header = self.host if default_port else f"{self.host}:{self.port}"
+        self._host_header = self.host if self.port == default_port else f"{self.host}:{self.port}"
         self._idle: list[_Connection] = []
         self._lock = threading.Lock()
         self.is_closed = False
@@ -223,9 +223,8 @@ class _Connection:
         version, status, reason, names = self._head()
         while 100 <= status < 200:  # interim answers (100 Continue, 103 Early Hints): the real one follows
             version, status, reason, names = self._head()
-        reusable = names.get("connection", "").lower() != "close" and (
-            version != "HTTP/1.0" or names.get("connection", "").lower() == "keep-alive"
-        )
+        connection = names.get("connection", "").lower()
+        reusable = connection != "close" and (version != "HTTP/1.0" or connection == "keep-alive")
         if method == "HEAD" or status in (204, 304):
             content = b""
         elif "chunked" in names.get("transfer-encoding", "").lower():

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Connection, Engine, event, select, text
+from sqlalchemy.orm import Session
 
 from processor.store.db import autocommit, autocommit_session, make_engine, make_sessions
 from processor.store.models import LedgerEntry
@@ -19,6 +20,11 @@ def engine(flow_store_url: str) -> Iterator[Engine]:
     engine = make_engine(flow_store_url, pool_size=1, max_overflow=0)
     yield engine
     engine.dispose()
+
+
+def _keys(conn: Connection | Session, key: str) -> list[tuple[str]]:
+    """The ledger keys equal to `key` that this connection or session sees."""
+    return [tuple(row) for row in conn.execute(select(LedgerEntry.key).where(LedgerEntry.key == key))]
 
 
 def _begins(engine: Engine) -> list[bool]:
@@ -40,11 +46,11 @@ def test_on_postgresql_an_autocommit_statement_sends_no_begin_and_is_committed_a
     with autocommit(engine) as conn:
         conn.execute(text(INSERT.format(key="k-1")))
         if engine.dialect.name == "sqlite":  # a transaction as usual (BEGIN IMMEDIATE holds the lock)
-            seen = conn.execute(select(LedgerEntry.key).where(LedgerEntry.key == "k-1")).all()
+            seen = _keys(conn, "k-1")
         else:  # another connection sees it before the block ends
             other_engine = make_engine(engine.url.render_as_string(hide_password=False))
             with other_engine.connect() as other:
-                seen = other.execute(select(LedgerEntry.key).where(LedgerEntry.key == "k-1")).all()
+                seen = _keys(other, "k-1")
             other_engine.dispose()
     assert seen == [("k-1",)]
     assert begins == ([True] if engine.dialect.name == "sqlite" else [False])
@@ -58,7 +64,7 @@ def test_the_next_user_of_the_pooled_connection_gets_a_real_transaction(engine: 
         conn.execute(text(INSERT.format(key="k-2")))
         conn.rollback()
     with engine.connect() as conn:
-        assert conn.execute(select(LedgerEntry.key).where(LedgerEntry.key == "k-2")).all() == []
+        assert _keys(conn, "k-2") == []
     assert begins[0] is True
 
 
@@ -70,9 +76,9 @@ def test_an_autocommit_session_commits_each_statement_and_leaves_the_pool_transa
         session.execute(text(INSERT.format(key="k-3")))
         session.rollback()  # nothing to undo on PostgreSQL: the statement committed by itself
     with sessions() as session:
-        kept = session.execute(select(LedgerEntry.key).where(LedgerEntry.key == "k-3")).all()
+        kept = _keys(session, "k-3")
         session.execute(text(INSERT.format(key="k-4")))
         session.rollback()
-        rolled_back = session.execute(select(LedgerEntry.key).where(LedgerEntry.key == "k-4")).all()
+        rolled_back = _keys(session, "k-4")
     assert kept == ([] if engine.dialect.name == "sqlite" else [("k-3",)])
     assert rolled_back == []
