@@ -48,7 +48,7 @@ def run(event_id: int, deps: Deps) -> str | None:
         elapsed = time.monotonic() - started
         if outcome == DEFERRED:
             return _defer(deps, claim, reason or "", next_at or deps.clock())
-        with autocommit_session(deps.sessions) as session:  # one statement on PostgreSQL
+        with deps.sessions() as session:  # on PostgreSQL one statement on the driver, by itself
             finished = inbox.finish(
                 session,
                 claim,
@@ -113,7 +113,7 @@ def run_batch(event_ids: Sequence[int], deps: Deps, hand_out: Callable[[int], ob
 def _claim(deps: Deps, event_ids: Sequence[int]) -> inbox.Claimed:
     """Claim the events (see inbox.claim_many); each one it gave up on is dead now: tell ops once."""
     settings = deps.settings
-    with autocommit_session(deps.sessions) as session:  # one statement on PostgreSQL
+    with deps.sessions() as session:  # on PostgreSQL one statement on the driver, by itself
         claimed = inbox.claim_many(
             session,
             event_ids,

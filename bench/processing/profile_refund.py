@@ -67,11 +67,14 @@ class RoundTrips:
 
     def __init__(self, engine: Engine) -> None:
         self.counts = {"statements": 0, "transactions": 0}
+        self.texts: dict[str, int] = {}  # each statement's first line, by how often it ran
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "begin", self._transaction)
 
-    def _statement(self, *_args: object) -> None:
+    def _statement(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
         self.counts["statements"] += 1
+        head = " ".join(statement.split())[:110]
+        self.texts[head] = self.texts.get(head, 0) + 1
 
     def _transaction(self, conn: Connection) -> None:
         if not conn.connection.dbapi_connection.autocommit:  # type: ignore[union-attr]
@@ -181,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         f"median {1000 * statistics.median(chunks):.1f} ms (a shared box's noise only adds)"
     )
     print(f"SQL per flow: {sql} (a transaction: BEGIN and COMMIT round trips besides its statements)")
+    for text, count in sorted(trips.texts.items(), key=lambda item: -item[1]):
+        print(f"  {count / len(profiled):4.1f} × {text}")
     total_flows = len(event_ids)
     print(
         f"Wix calls per flow: {fake['requests'] / total_flows:.2f} "

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from processor.store import claim_sql
 from processor.store.db import dialect_insert, utcnow
+from processor.store.driver import run_alone
 from processor.store.models import Attempt, Event, EventStatus
 from processor.wix_event import WixEvent
 
@@ -171,7 +173,8 @@ def claim_many(
     if not event_ids:
         return Claimed([], [])
     now = now or utcnow()
-    sql = claim_sql.statements(session.get_bind().dialect.name)
+    bind = session.get_bind()
+    sql = claim_sql.statements(bind.dialect.name)
     params: dict[str, Any] = {
         "ids": sorted(set(event_ids)),
         "now": now,
@@ -181,7 +184,11 @@ def claim_many(
         "abandoned_error": claim_sql.ABANDONED_ERROR,
         "worker": worker,
     }
-    rows = session.execute(sql.claim, params).all()
+    rows: Sequence[Any]
+    if engine := _alone(session, bind):  # one statement, committed by itself, on the driver
+        rows = [_ClaimRow(*row) for row in run_alone(engine, sql.claim, params).rows]
+    else:
+        rows = session.execute(sql.claim, params).all()
     if sql.dialect != "postgresql" and rows:  # the CTE's other two steps, in the same transaction
         session.execute(sql.abandon, {**params, "ids": [row.id for row in rows]})
         started = [row for row in rows if row.status == S.PROCESSING.value]
@@ -239,24 +246,26 @@ def finish_many(session: Session, ended: Sequence[Finished], *, now: datetime | 
     if not ended:
         return set()
     now = now or utcnow()
-    sql = claim_sql.statements(session.get_bind().dialect.name)
+    bind = session.get_bind()
+    sql = claim_sql.statements(bind.dialect.name)
     errors = [f.reason if f.outcome != "succeeded" else None for f in ended]
     if sql.dialect == "postgresql":
-        recorded = session.execute(
-            sql.finish,
-            {
-                "now": now,
-                "ids": [f.claim.event_id for f in ended],
-                "claimed_ats": [f.claim.claimed_at for f in ended],
-                "statuses": [f.status.value for f in ended],
-                "reasons": [f.reason for f in ended],
-                "next_attempt_ats": [f.next_attempt_at for f in ended],
-                "numbers": [f.claim.attempt_number for f in ended],
-                "outcomes": [f.outcome for f in ended],
-                "errors": errors,
-            },
-        ).scalars()
-        done = {int(i) for i in recorded}
+        params = {
+            "now": now,
+            "ids": [f.claim.event_id for f in ended],
+            "claimed_ats": [f.claim.claimed_at for f in ended],
+            "statuses": [f.status.value for f in ended],
+            "reasons": [f.reason for f in ended],
+            "next_attempt_ats": [f.next_attempt_at for f in ended],
+            "numbers": [f.claim.attempt_number for f in ended],
+            "outcomes": [f.outcome for f in ended],
+            "errors": errors,
+        }
+        if engine := _alone(session, bind):  # one statement, committed by itself, on the driver
+            rows: Sequence[Any] = run_alone(engine, sql.finish, params).rows
+        else:
+            rows = session.execute(sql.finish, params).all()
+        done = {int(row[0]) for row in rows}
     else:
         done = set()
         for f, error in zip(ended, errors, strict=True):
@@ -277,6 +286,16 @@ def finish_many(session: Session, ended: Sequence[Finished], *, now: datetime | 
                 done.add(event_id)
     session.commit()
     return done
+
+
+_ClaimRow = namedtuple("_ClaimRow", claim_sql.CLAIM_COLUMNS)  # type: ignore[misc]  # driver rows, by name
+
+
+def _alone(session: Session, bind: Any) -> Engine | None:
+    """The engine when this PostgreSQL statement may go on the driver by itself: the session holds
+    no transaction of its own (whose uncommitted rows the statement would have to see)."""
+    alone = isinstance(bind, Engine) and bind.dialect.name == "postgresql" and not session.in_transaction()
+    return bind if alone else None
 
 
 def claimable_types(session: Session, event_ids: Sequence[int]) -> dict[int, str]:

@@ -1,10 +1,10 @@
 """The idempotency ledger: `with ledger.once(key) as first_time:` makes a side effect happen once.
 
-Each statement commits by itself (`db.autocommit`: one round trip on PostgreSQL; every write here is
-one statement, and the conditional ones check what they rely on in their WHERE), on a Core
-connection (no ORM session: a refund flow makes about six calls, and the session's bookkeeping cost
-more CPU than the statements), and the statements are built once per process, so SQLAlchemy's cache
-keys are memoized on them.
+Each statement commits by itself (`driver.run_alone`: one round trip on PostgreSQL, sent on the
+pool's driver connection; every write here is one statement, and the conditional ones check what
+they rely on in their WHERE), with no ORM session (a refund flow makes about six calls, and the
+session's bookkeeping cost more CPU than the statements), and the statements are built once per
+process, so they are compiled once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, Executable, bindparam, delete, select, update
 
 from processor.store.db import Sessions, autocommit, dialect_insert, utcnow
+from processor.store.driver import run_alone
 from processor.store.models import LedgerEntry
 
 _COLUMNS = LedgerEntry.__table__.c
@@ -118,9 +119,8 @@ class Ledger:
         now = utcnow()
         values = {"key": key, "state": "done", "created_at": now, "finished_at": now}
         values |= {"event_id": self._event_id, "result": result}
-        with autocommit(self._engine) as conn:
-            if conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none() is not None:
-                return True
+        if run_alone(self._engine, _insert(self._engine.dialect.name), values).rows:
+            return True
         with self.once(key) as first_time:
             if first_time and result is not None:
                 self.set_result(key, result)  # written with the completion
@@ -141,21 +141,22 @@ class Ledger:
 
     def _rows(self, statement: Executable, **params: Any) -> list[tuple[Any, ...]]:
         """The rows of one query."""
-        with autocommit(self._engine) as conn:
-            return [tuple(row) for row in conn.execute(statement, params)]
+        return run_alone(self._engine, statement, params).rows
 
     def _execute(self, statement: Executable, **params: Any) -> None:
         """One statement, committed."""
-        with autocommit(self._engine) as conn:
-            conn.execute(statement, params)
+        run_alone(self._engine, statement, params)
 
     def _take(self, key: str) -> datetime | None:
         now = utcnow()
         values = {"key": key, "state": "pending", "created_at": now, "event_id": self._event_id}
-        with autocommit(self._engine) as conn:
-            if conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none() is not None:
-                return now
-            state, created_at = conn.execute(_SELECT_TAKEN, {"k": key}).one()
+        if run_alone(self._engine, _insert(self._engine.dialect.name), values).rows:
+            return now
+        with autocommit(self._engine) as conn:  # held or done: the rarer path, on Core
+            found = conn.execute(_SELECT_TAKEN, {"k": key}).first()
+            if found is None:  # released between the two statements: its holder gave up just now
+                raise LedgerBusyError(f"ledger key {key!r} was just given back; try again")
+            state, created_at = found
             if state == "done":
                 return None
             if created_at > now - self._lease:

@@ -15,10 +15,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Executable, and_, bindparam, cast, exists, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Executable,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from processor.store.db import Sessions, autocommit, dialect_insert, session_scope
+from processor.store.driver import run_alone
 from processor.store.models import Notification, NotificationStatus, PurgedNotice
 
 N = NotificationStatus
@@ -40,17 +54,34 @@ _CLAIMED_COLUMNS = (
     Notification.attempts,
     Notification.message,
 )
-_CLAIM_MANY = (
-    update(Notification)
-    .where(Notification.id.in_(bindparam("nids", expanding=True)), Notification.status == N.PENDING.value)
-    .values(
-        status=N.SENDING.value,
-        claimed_at=bindparam("now", type_=_C.claimed_at.type),
-        updated_at=bindparam("now", type_=_C.updated_at.type),
-        attempts=Notification.attempts + 1,
-    )
-    .returning(*_CLAIMED_COLUMNS)
+_CLAIM_SET = dict(
+    status=N.SENDING.value,
+    claimed_at=bindparam("now", type_=_C.claimed_at.type),
+    updated_at=bindparam("now", type_=_C.updated_at.type),
+    attempts=Notification.attempts + 1,
 )
+_claims: dict[str, Executable] = {}
+
+
+def _claim_many_statement(dialect: str) -> Executable:
+    """`pending` → `sending` of the ids given, RETURNING what delivery needs (built once per dialect):
+    `= ANY(array)` on PostgreSQL (one SQL for any number of ids, sent on the driver: driver.py),
+    an expanding IN elsewhere."""
+    if dialect not in _claims:
+        chosen = (
+            Notification.id == any_(bindparam("nids", type_=postgresql.ARRAY(BigInteger)))
+            if dialect == "postgresql"
+            else Notification.id.in_(bindparam("nids", expanding=True))
+        )
+        _claims[dialect] = (
+            update(Notification)
+            .where(chosen, Notification.status == N.PENDING.value)
+            .values(_CLAIM_SET)
+            .returning(*_CLAIMED_COLUMNS)
+        )
+    return _claims[dialect]
+
+
 # Claimed ones a run will not send now (the SMTP server is down): pending again, the attempt not counted.
 _UNCLAIM = (
     update(Notification)
@@ -177,7 +208,7 @@ def record(
 
     An email whose key a purged event held is not inserted (the same statement checks) and is
     reported as there already (`exists`, id 0): once per booking outlives the purge. Each statement
-    commits by itself (`db.autocommit`); only a key that was there already costs a second one."""
+    commits by itself (`driver.run_alone`); only a key that was there already costs a second one."""
     skipped = new.skipped_because is not None
     status = (N.SKIPPED if skipped else N.PENDING).value
     values: dict[str, Any] = {
@@ -195,12 +226,12 @@ def record(
         "booking_id": new.booking_id,
         "message": None if skipped else new.message,
     }
-    with autocommit(_engine(sessions)) as conn:
-        email = new.channel == "email"
-        insert = _email_insert(conn.dialect.name) if email else _insert(conn.dialect.name)
-        new_id = conn.execute(insert, values).scalar_one_or_none()
-        if new_id is not None:
-            return Recorded(new_id, event_id, status, "recorded")
+    engine, email = _engine(sessions), new.channel == "email"
+    insert = _email_insert(engine.dialect.name) if email else _insert(engine.dialect.name)
+    new_id = run_alone(engine, insert, values).scalar()
+    if new_id is not None:
+        return Recorded(new_id, event_id, status, "recorded")
+    with autocommit(engine) as conn:  # the key was there (or purged): the rarer path, on Core
         if email and (purged := conn.execute(_PURGED_BY_KEY, {"k": new.key}).first()):
             return Recorded(0, purged.event_id, purged.status, "exists")
         found_id, found_event, found_status = conn.execute(_FIND_BY_KEY, {"k": new.key}).one()
@@ -291,8 +322,9 @@ def claim_many(sessions: Sessions, notification_ids: Sequence[int], *, now: date
     `sending`: the sweep re-arms a claim older than the lease (`lease_due`)."""
     if not notification_ids:
         return []
-    with autocommit(_engine(sessions)) as conn:
-        rows = conn.execute(_CLAIM_MANY, {"nids": list(notification_ids), "now": now}).all()
+    engine = _engine(sessions)
+    statement = _claim_many_statement(engine.dialect.name)
+    rows = run_alone(engine, statement, {"nids": list(notification_ids), "now": now}).rows
     by_id = {}
     for nid, event_id, channel, kind, role, booking_id, attempts, message in rows:
         by_id[nid] = Claimed(
@@ -342,11 +374,12 @@ def _finish(
     values = {"status": status.value, "updated_at": now, **values}
     names = tuple(sorted(values))
     params = {f"new_{name}": values[name] for name in names}
-    with autocommit(_engine(sessions)) as conn:
-        result = conn.execute(
-            _finish_statement(names), {"nid": claimed.id, "claimed": claimed.claimed_at, **params}
-        )
-        return result.rowcount == 1
+    ran = run_alone(
+        _engine(sessions),
+        _finish_statement(names),
+        {"nid": claimed.id, "claimed": claimed.claimed_at, **params},
+    )
+    return ran.rowcount == 1
 
 
 def get(session: Session, notification_id: int) -> Notification | None:

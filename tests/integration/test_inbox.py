@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
 
 from processor.store import inbox, requeue
 from processor.store.db import utcnow
@@ -326,3 +326,39 @@ def test_recording_a_key_another_worker_holds_is_busy(sessions):
             other.record("refund:b2", {"order_id": "o1"})
 
     assert holder.entry("refund:b2") == ("done", None)
+
+
+def test_a_claim_in_a_session_holding_a_transaction_sees_what_that_transaction_changed(sessions):
+    """On PostgreSQL a claim from a session with nothing of its own goes on the driver by itself
+    (processor/store/driver.py); one inside the session's own transaction stays in it, or it would
+    miss (and wait on) the rows that transaction changed."""
+    with sessions() as session:
+        event_id, _ = inbox.record_received(session, _event(1))
+    with sessions() as session:
+        session.execute(update(Event).where(Event.id == event_id).values(status=EventStatus.SUCCEEDED.value))
+        claimed = inbox.claim(session, event_id, stuck_after=timedelta(minutes=10))
+
+    assert claimed is None
+    with sessions() as session:
+        assert session.get(Event, event_id).status == EventStatus.SUCCEEDED.value
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_on_postgresql_a_claim_and_a_finish_are_one_statement_each_with_no_transaction(sessions):
+    with sessions() as session:
+        event_id, _ = inbox.record_received(session, _event(1))
+    engine = sessions.kw["bind"]
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2].split()[0]))
+    event.listen(engine, "begin", lambda conn: sent.append("BEGIN"))
+
+    with sessions() as session:
+        claimed = inbox.claim(session, event_id, stuck_after=timedelta(minutes=10))
+    with sessions() as session:
+        finished = inbox.finish(session, claimed, status=EventStatus.SUCCEEDED, outcome="succeeded")
+
+    assert finished
+    assert sent == ["WITH", "WITH"]
+    with sessions() as session:
+        row = session.get(Event, event_id)
+        assert (row.status, [a.outcome for a in row.attempts]) == ("succeeded", ["succeeded"])
