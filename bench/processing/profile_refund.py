@@ -184,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         f"median {1000 * statistics.median(chunks):.1f} ms (a shared box's noise only adds)"
     )
     print(f"SQL per flow: {sql} (a transaction: BEGIN and COMMIT round trips besides its statements)")
-    for text, count in sorted(trips.texts.items(), key=lambda item: -item[1]):
-        print(f"  {count / len(profiled):4.1f} × {text}")
+    for statement, count in sorted(trips.texts.items(), key=lambda item: -item[1]):
+        print(f"  {count / len(profiled):4.1f} x {statement}")
     total_flows = len(event_ids)
     print(
         f"Wix calls per flow: {fake['requests'] / total_flows:.2f} "
