@@ -131,6 +131,9 @@ class _DriverStatement:
                 except engine.dialect.loaded_dbapi.Error:
                     fairy.invalidate(exc)  # in no state to hand on: the pool opens another
             raise self._error(engine, values, exc, disconnect) from exc
+        except BaseException:  # stopped midway (a time limit raised into the call, a bug): the
+            fairy.invalidate()  # connection's state is unknown, and it may still be in autocommit
+            raise
 
     def _processed(self, raw: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if self._results is None:

@@ -138,3 +138,21 @@ def test_a_taken_key_older_than_a_lease_compares_as_through_core(engine: Engine)
         ("k-7",)
     ]
     assert run_alone(engine, older, {"k": "k-7", "before": TAKEN_AT}).rows == []
+
+
+def test_a_statement_stopped_midway_leaves_no_autocommit_connection_in_the_pool(engine: Engine) -> None:
+    """Anything but a driver error (a time limit raised into the call, a bug) invalidates the
+    connection: handed on in autocommit, the next user's transaction would commit statement by
+    statement and its rollback undo nothing."""
+
+    def stop(*_args: object) -> None:
+        raise RuntimeError("stopped midway")
+
+    event.listen(engine, "before_cursor_execute", stop)
+    with pytest.raises(RuntimeError, match="midway"):
+        run_alone(engine, SELECT_ENTRY, {"k": "k-8"})
+    event.remove(engine, "before_cursor_execute", stop)
+    with engine.begin() as conn:
+        conn.execute(INSERT_ENTRY, {"key": "k-8", "state": "pending", "created_at": TAKEN_AT})
+        conn.rollback()
+    assert run_alone(engine, SELECT_ENTRY, {"k": "k-8"}).rows == []
