@@ -1,9 +1,10 @@
 """Statements that stand alone, each committed by itself, sent on the pool's driver connection directly.
 
 `run_alone(engine, statement, params)` is `db.autocommit` plus `conn.execute` for one statement, at
-half its client CPU on PostgreSQL: SQLAlchemy's Connection spends ~190 µs a statement on its
-execution context, events and isolation-level switching around a ~180 µs driver round trip
-(bench/store_statement_cpu.py), and a refund flow sends eleven such statements (bench/README.md).
+two thirds of its client CPU on PostgreSQL: SQLAlchemy's Connection spends ~110 µs a statement more
+on its execution context, events and isolation-level switching (326 against 219 µs, a bare psycopg
+round trip 135 µs: bench/store_statement_cpu.py), and a refund flow sends thirteen such statements
+(bench/README.md).
 
 On PostgreSQL the Core statement is compiled once per process by SQLAlchemy (its SQL, and the bind
 and result processors of its column types, so values go in and come out exactly as through Core)
