@@ -318,7 +318,7 @@ def cpu_per_flow(bench: Bench) -> PartResult:
     result.figures += [
         Figure(
             "worker CPU per refund flow",
-            f"**{cpu_ms:.0f} ms**",
+            f"**{cpu_ms:.1f} ms**",
             f"≤ {CPU_PER_FLOW_TARGET_MS:g} ms",
             cpu_ms <= CPU_PER_FLOW_TARGET_MS,
         ),

@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql
@@ -101,7 +102,7 @@ _UNCLAIM = (
 # An email key whose event the purge deleted (processor/store/purged_notices.py) is not recorded again.
 _PURGED_BY_KEY = select(PurgedNotice.event_id, PurgedNotice.status).where(PurgedNotice.key == bindparam("k"))
 _inserts: dict[str, Executable] = {}
-_email_inserts: dict[str, Executable] = {}
+_email_inserts: dict[tuple[str, int], Executable] = {}
 _finishes: dict[tuple[str, ...], Executable] = {}
 
 
@@ -128,23 +129,28 @@ _RECORDED = (
 )  # fmt: skip
 
 
-def _email_insert(dialect: str) -> Executable:
-    """INSERT … SELECT the values WHERE the key was not purged ON CONFLICT (key) DO NOTHING RETURNING
-    id: an email recorded in one statement (built once per dialect). PostgreSQL is told each value's
-    type with a CAST (a NULL in a SELECT list is text to it); SQLite would cast by name affinity
-    (JSON to a number), so there the bound types only convert the values."""
-    if dialect not in _email_inserts:
+def _emails_insert(dialect: str, count: int) -> Executable:
+    """INSERT … SELECT the values of `count` emails, each WHERE its key was not purged, ON CONFLICT
+    (key) DO NOTHING RETURNING id, key: the emails of one decision recorded in one statement (built
+    once per dialect and count; row i's values are bound as `<column>_<i>`). PostgreSQL is told each
+    value's type with a CAST (a NULL in a SELECT list is text to it); SQLite would cast by name
+    affinity (JSON to a number), so there the bound types only convert the values."""
+    if (dialect, count) not in _email_inserts:
         typed = dialect == "postgresql"
-        params = {name: bindparam(name, type_=_C[name].type) for name in _RECORDED}
-        values = [(cast(p, _C[n].type) if typed else p).label(n) for n, p in params.items()]
-        not_purged = ~exists().where(PurgedNotice.key == bindparam("key"))
-        _email_inserts[dialect] = (
+        rows = []
+        for i in range(count):
+            params = {name: bindparam(f"{name}_{i}", type_=_C[name].type) for name in _RECORDED}
+            values = [(cast(p, _C[n].type) if typed else p).label(n) for n, p in params.items()]
+            not_purged = ~exists().where(PurgedNotice.key == params["key"])
+            rows.append(select(*values).where(not_purged))
+        chosen = rows[0] if count == 1 else union_all(*rows)
+        _email_inserts[dialect, count] = (
             dialect_insert(dialect)(Notification)
-            .from_select(list(_RECORDED), select(*values).where(not_purged))
+            .from_select(list(_RECORDED), chosen)
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Notification.id)
+            .returning(Notification.id, Notification.key)
         )
-    return _email_inserts[dialect]
+    return _email_inserts[dialect, count]
 
 
 def _finish_statement(names: tuple[str, ...]) -> Executable:
@@ -209,15 +215,56 @@ def record(
     An email whose key a purged event held is not inserted (the same statement checks) and is
     reported as there already (`exists`, id 0): once per booking outlives the purge. Each statement
     commits by itself (`driver.run_alone`); only a key that was there already costs a second one."""
+    if new.channel == "email":
+        return record_emails(sessions, event_id, [new], now=now, rearm_failed=rearm_failed)[0]
+    engine, values = _engine(sessions), _values(event_id, new, now)
+    new_id = run_alone(engine, _insert(engine.dialect.name), values).scalar()
+    if new_id is not None:
+        return Recorded(new_id, event_id, values["status"], "recorded")
+    return _there_already(sessions, new, now=now, rearm_failed=rearm_failed)
+
+
+def record_emails(
+    sessions: Sessions,
+    event_id: int,
+    news: Sequence[NewNotification],
+    *,
+    now: datetime,
+    rearm_failed: bool = True,
+) -> list[Recorded]:
+    """`record` for several emails at once, in the order given: those whose key is new and was not
+    purged are inserted by one statement (one transaction: all of them or none), and each of the
+    others costs its own lookups as in `record` (there already, purged, or a `failed` one re-armed).
+    A refund's three emails are one statement so, not three (bench/README.md)."""
+    if not news:
+        return []
+    if any(new.channel != "email" for new in news) or len({new.key for new in news}) != len(news):
+        raise ValueError("record_emails: emails only, each key once")
+    engine = _engine(sessions)
+    rows = [_values(event_id, new, now) for new in news]
+    # Inserted in key order: two batches sharing keys wait for each other, never deadlock.
+    in_order = sorted(rows, key=lambda row: row["key"])
+    params = {f"{name}_{i}": value for i, row in enumerate(in_order) for name, value in row.items()}
+    statement = _emails_insert(engine.dialect.name, len(rows))
+    inserted = {key: new_id for new_id, key in run_alone(engine, statement, params).rows}
+    return [
+        Recorded(inserted[new.key], event_id, row["status"], "recorded")
+        if new.key in inserted
+        else _there_already(sessions, new, now=now, rearm_failed=rearm_failed)
+        for new, row in zip(news, rows, strict=True)
+    ]
+
+
+def _values(event_id: int, new: NewNotification, now: datetime) -> dict[str, Any]:
+    """The row `new` is recorded as (`skipped` at once when it says why it is not sent)."""
     skipped = new.skipped_because is not None
-    status = (N.SKIPPED if skipped else N.PENDING).value
-    values: dict[str, Any] = {
+    return {
         "event_id": event_id,
         "key": new.key,
         "channel": new.channel,
         "kind": new.kind,
         "recipient_role": new.recipient_role,
-        "status": status,
+        "status": (N.SKIPPED if skipped else N.PENDING).value,
         "attempts": 0,
         "last_error": new.skipped_because,
         "next_attempt_at": None if skipped else now,
@@ -226,16 +273,17 @@ def record(
         "booking_id": new.booking_id,
         "message": None if skipped else new.message,
     }
-    engine, email = _engine(sessions), new.channel == "email"
-    insert = _email_insert(engine.dialect.name) if email else _insert(engine.dialect.name)
-    new_id = run_alone(engine, insert, values).scalar()
-    if new_id is not None:
-        return Recorded(new_id, event_id, status, "recorded")
-    with autocommit(engine) as conn:  # the key was there (or purged): the rarer path, on Core
-        if email and (purged := conn.execute(_PURGED_BY_KEY, {"k": new.key}).first()):
+
+
+def _there_already(
+    sessions: Sessions, new: NewNotification, *, now: datetime, rearm_failed: bool
+) -> Recorded:
+    """The key was not inserted: what is under it (or what its purged event left), a `failed` one re-armed."""
+    with autocommit(_engine(sessions)) as conn:  # the rarer path, on Core
+        if new.channel == "email" and (purged := conn.execute(_PURGED_BY_KEY, {"k": new.key}).first()):
             return Recorded(0, purged.event_id, purged.status, "exists")
         found_id, found_event, found_status = conn.execute(_FIND_BY_KEY, {"k": new.key}).one()
-    failed = rearm_failed and found_status == N.FAILED and not skipped
+    failed = rearm_failed and found_status == N.FAILED and new.skipped_because is None
     if failed and rearm(sessions, found_id, now=now, message=new.message):
         return Recorded(found_id, found_event, N.PENDING.value, "rearmed")
     return Recorded(found_id, found_event, found_status, "exists")

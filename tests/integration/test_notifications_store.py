@@ -71,6 +71,51 @@ def test_a_key_recorded_by_several_workers_at_once_is_one_notification(sessions,
         assert session.execute(select(Notification.key)).scalars().all() == ["email:b-1:invitation"]
 
 
+def test_emails_recorded_together_are_one_each_in_the_order_given_beside_what_was_there(
+    sessions, event_id
+) -> None:
+    there = notifications.record(sessions, event_id, _email("email:b-1:b"), now=utcnow())
+    news = [_email("email:b-1:c"), _email("email:b-1:b"), _email("email:b-1:a")]
+
+    recorded = notifications.record_emails(sessions, event_id, news, now=utcnow())
+    again = notifications.record_emails(sessions, event_id, news, now=utcnow())
+
+    assert [r.outcome for r in recorded] == ["recorded", "exists", "recorded"]
+    assert recorded[1].id == there.id
+    assert [r.outcome for r in again] == ["exists"] * 3
+    assert [r.id for r in again] == [r.id for r in recorded]
+    assert _row(sessions, recorded[0].id).key == "email:b-1:c"
+    assert _row(sessions, recorded[2].id).message == news[2].message
+
+
+def test_batches_sharing_keys_recorded_at_once_in_opposite_orders_record_each_once(
+    sessions, event_id
+) -> None:
+    keys = [f"email:b-1:{n}" for n in range(3)]
+    forward = [_email(key) for key in keys]
+    orders = iter([forward, forward[::-1]] * 3)
+    results = _at_once(6, lambda: notifications.record_emails(sessions, event_id, next(orders), now=utcnow()))
+
+    assert len(results) == 6
+    by_key: dict[int, set[str]] = {}
+    for batch in results:
+        for result in batch:
+            by_key.setdefault(result.id, set()).add(result.outcome)
+    assert len(by_key) == 3
+    with sessions() as session:
+        assert sorted(session.execute(select(Notification.key)).scalars()) == keys
+
+
+def test_record_emails_takes_emails_only_each_key_once(sessions, event_id) -> None:
+    alert = NewNotification("ops:x:1", "ops", "refund.failed", "ops", {"text": "t"})
+
+    with pytest.raises(ValueError, match="emails only"):
+        notifications.record_emails(sessions, event_id, [_email(), alert], now=utcnow())
+    with pytest.raises(ValueError, match="each key once"):
+        notifications.record_emails(sessions, event_id, [_email(), _email()], now=utcnow())
+    assert notifications.record_emails(sessions, event_id, [], now=utcnow()) == []
+
+
 def test_one_run_claims_a_notification_and_sending_drops_its_message(sessions, event_id) -> None:
     recorded = notifications.record(sessions, event_id, _email(), now=utcnow())
 

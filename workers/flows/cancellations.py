@@ -70,14 +70,14 @@ def refund_canceled_booking(
         notices.cancellation()  # refused is a decision too: the host still learns of the cancellation
         notices.alert("refund.failed", f"Refund refused by Wix ({exc.code or exc.status})")
         raise
-    notices.cancellation()
+    # ours, now or before (a refund that landed while its answer was lost counts): the refund emails
+    # once, recorded with the host's cancellation email
+    ours = result.status == "refunded" or (result.status == "already_refunded" and result.ours)
+    notices.cancellation(refunded=result if ours else None)
     return _after_refund(result, notices)
 
 
 def _after_refund(result: RefundResult, notices: Notices) -> Outcome:
-    if result.status == "refunded" or (result.status == "already_refunded" and result.ours):
-        # ours, now or before (a refund that landed while its answer was lost counts): emails once
-        notices.refunded(result)
     if result.status == "refunded":
         return Succeeded(f"refunded {result.amount} {result.currency or ''}".strip())
     if result.status == "refund_failed":
@@ -100,24 +100,23 @@ class Notices:
         self.outbox, self.meeting, self.clock = outbox, meeting, clock
         self.event_id, self.booking_id = event_id, booking_id
 
-    def cancellation(self) -> None:
-        if self.meeting is not None:
-            spec = booking_canceled_for_host(self.meeting, now=self.clock())
-            self.outbox.email(email_key(self.booking_id, spec.kind), spec)
+    def cancellation(self, *, refunded: RefundResult | None = None) -> None:
+        """The host's cancellation email and, after our refund, the customer's and host's refund
+        emails: recorded together, one statement."""
+        if self.meeting is None:
+            return
+        specs = [booking_canceled_for_host(self.meeting, now=self.clock())]
+        if refunded is not None:
+            amount, currency = refunded.amount, refunded.currency or ""
+            specs += [
+                refund_issued_for_customer(self.meeting, amount=amount, currency=currency),
+                refund_issued_for_host(self.meeting, amount=amount, currency=currency),
+            ]
+        self.outbox.emails([(email_key(self.booking_id, spec.kind), spec) for spec in specs])
 
     def refund_skipped(self, reason: str) -> None:
         if self.meeting is not None:
             spec = refund_skipped_for_host(self.meeting, reason=reason)
-            self.outbox.email(email_key(self.booking_id, spec.kind), spec)
-
-    def refunded(self, result: RefundResult) -> None:
-        if self.meeting is None:
-            return
-        amount, currency = result.amount, result.currency or ""
-        for spec in (
-            refund_issued_for_customer(self.meeting, amount=amount, currency=currency),
-            refund_issued_for_host(self.meeting, amount=amount, currency=currency),
-        ):
             self.outbox.email(email_key(self.booking_id, spec.kind), spec)
 
     def alert(self, kind: str, text: str) -> None:

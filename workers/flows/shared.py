@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -162,15 +162,24 @@ class Outbox:
 
     def email(self, key: str, spec: EmailMessageSpec) -> Recorded:
         """Record `spec` under `key` (`skipped` at once when email is off or nobody can receive it)."""
+        return self.emails([(key, spec)])[0]
+
+    def emails(self, specs: Sequence[tuple[str, EmailMessageSpec]]) -> list[Recorded]:
+        """Record several emails of one decision at once (one statement when their keys are new)."""
+        news = [self._new_email(key, spec) for key, spec in specs]
+        results = notifications.record_emails(self.sessions, self.event_id, news, now=self.clock())
+        for result in results:
+            self._note(result)
+        return results
+
+    def _new_email(self, key: str, spec: EmailMessageSpec) -> NewNotification:
         skip = self.no_email_because
         if skip is None and not self.mailer.enabled:
             skip = "email off (SMTP_URL unset)"
         elif skip is None and not self.mailer.recipient(spec):
             skip = "no recipient address"
         role: Literal["host", "customer"] = "customer" if spec.role == "customer" else "host"
-        return self._record(
-            NewNotification(key, "email", spec.kind, role, spec_to_json(spec), spec.booking_id, skip)
-        )
+        return NewNotification(key, "email", spec.kind, role, spec_to_json(spec), spec.booking_id, skip)
 
     def alert(self, key: str, kind: str, text: str, fields: Mapping[str, str]) -> Recorded:
         """Record one ops alert under `key`; the log line is written now, the webhook post is delivery's.
@@ -186,7 +195,9 @@ class Outbox:
         return result
 
     def _record(self, new: NewNotification) -> Recorded:
-        result = notifications.record(self.sessions, self.event_id, new, now=self.clock())
+        return self._note(notifications.record(self.sessions, self.event_id, new, now=self.clock()))
+
+    def _note(self, result: Recorded) -> Recorded:
         if result.outcome != "exists" and result.status == "pending":
             self.recorded.append(result.id)
         return result
