@@ -3,7 +3,7 @@
 `run_alone(engine, statement, params)` is `db.autocommit` plus `conn.execute` for one statement, at
 two thirds of its client CPU on PostgreSQL: SQLAlchemy's Connection spends ~110 µs a statement more
 on its execution context, events and isolation-level switching (326 against 219 µs, a bare psycopg
-round trip 135 µs: bench/store_statement_cpu.py), and a refund flow sends thirteen such statements
+round trip 135 µs: bench/store_statement_cpu.py), and a refund flow sends eleven such statements
 (bench/README.md).
 
 On PostgreSQL the Core statement is compiled once per process by SQLAlchemy (its SQL, and the bind
