@@ -144,11 +144,12 @@ def email_key(booking_id: str, name: str, revision: int | None = None) -> str:
 class Outbox:
     """Where flows record emails and ops alerts; delivery sends them, with its own retries.
 
-    Flows never talk to SMTP or the ops webhook. Each record is one short transaction, insert-or-ignore
-    by key, so what a flow recorded stays recorded when the flow fails afterwards, and a retry, a
-    replay or a concurrent event never records it twice (a `failed` one is re-armed instead).
-    `recorded` lists what this run recorded or re-armed: the pipeline sends it when the attempt's
-    outcome is written, and the sweep's delivery tasks retry whatever that try misses.
+    Flows never talk to SMTP or the ops webhook. Each record (or `emails`' batch) is one short
+    transaction, insert-or-ignore by key, so what a flow recorded stays recorded when the flow fails
+    afterwards, and a retry, a replay or a concurrent event never records it twice (a `failed` one
+    is re-armed instead). `recorded` lists what this run recorded or re-armed: the pipeline sends it
+    when the attempt's outcome is written, and the sweep's delivery tasks retry whatever that try
+    misses.
     """
 
     sessions: Sessions
