@@ -27,6 +27,9 @@ WATCHER_SOURCE = "watcher"
 DISCONNECTED = "DISCONNECTED"
 MISSING_ROUNDS_FOR_DISCONNECTED = 2  # Wix API assumption #28: missing twice = DISCONNECTED
 _MAX_ID = 200
+# The watcher's columns (models.CalendarConnectionState): a value Wix may send longer than its docs'
+# enums (a new errorReason, an unknown status) is kept cut to fit, the whole of it in the event.
+_MAX_STATUS, _MAX_ERROR_REASON, _MAX_SCHEDULE_ID = 30, 60, 100
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ def observe_connections(
     changes: list[ConnectionChange] = []
     seen: set[str] = set()
     for connection in connections:
-        connection_id, status = connection["id"], connection.get("status") or "UNDEFINED"
+        connection_id = connection["id"]
+        status = _fits(connection.get("status"), _MAX_STATUS) or "UNDEFINED"
         seen.add(connection_id)
         row, new = known.get(connection_id), False
         if row is None:  # new, known under another instance id, or just added by a racing watcher
@@ -67,8 +71,8 @@ def observe_connections(
         elif row.status != status:
             changes.append(ConnectionChange(connection, row.status, now))
             row.status, row.status_since = status, now
-        row.schedule_id = connection.get("scheduleId")
-        row.error_reason = connection.get("errorReason")
+        row.schedule_id = _fits(connection.get("scheduleId"), _MAX_SCHEDULE_ID)
+        row.error_reason = _fits(connection.get("errorReason"), _MAX_ERROR_REASON)
         row.connection, row.last_seen_at, row.missing_count = connection, now, 0
     if not detect_missing:
         return changes
@@ -151,6 +155,14 @@ def record_connection_seen(
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _fits(value: Any, limit: int) -> str | None:
+    """`value` as text cut to `limit` characters (None stays None; a number or object is its text)."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text[:limit]
 
 
 def _bounded(text: str, limit: int) -> str:

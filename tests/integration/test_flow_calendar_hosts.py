@@ -17,6 +17,7 @@ from processor.devtools.fake_wix_calendars import MICROSOFT_PROVIDER_ID
 from processor.meetings.connection_changes import check_connections
 from processor.store import paused_links
 from processor.store.db import utcnow
+from processor.store.models import CalendarConnectionState
 from processor.wix import WixClient
 from tests.fixtures.flow_deps import INSTANCE, FlowRunner
 from tests.fixtures.servers import wait_until
@@ -121,3 +122,32 @@ def test_a_recovery_processed_after_a_later_break_leaves_the_links_paused(
     assert late_recovery == "skipped"
     assert runner.shown(recovered)["status_reason"] == "stale: the connection is ERROR now, not SYNCED"
     assert _enabled(fake_wix, two_calendars["link"]) is False
+
+
+def test_a_connection_whose_error_reason_or_status_is_longer_than_wix_documents_is_still_watched(
+    flow_runner, fake_wix: FakeWix, wix_client: WixClient, two_calendars
+) -> None:
+    runner = flow_runner()
+    _look_and_process(runner, wix_client)
+    reason = "EXTERNAL_CALENDAR_" + "UNHEARD_OF_" * 8  # 106 characters, an enum value Wix may add
+    status = "SYNC_PAUSED_BY_A_PROVIDER_OUTAGE"  # 32 characters, not one the docs list
+    fake_wix.set_connection_status(two_calendars["google"], "ERROR", reason)
+    fake_wix.set_connection_status(two_calendars["outlook"], status)
+
+    changes = _look(runner, wix_client)
+    outcomes = [runner.process(event_id) for event_id in changes]
+    again = _look(runner, wix_client)
+
+    assert len(changes) == 2
+    assert sorted(outcomes) == [
+        "skipped",
+        "succeeded",
+    ]  # the break turns the link off; the odd status is neither
+    assert again == []  # the stored status compares equal to the listed one next round
+    assert _enabled(fake_wix, two_calendars["link"]) is False
+    broke = next(runner.shown(e) for e in changes if runner.shown(e)["entity_id"] == two_calendars["google"])
+    assert broke["payload"]["data"]["connection"]["errorReason"] == reason  # the event keeps it whole
+    with runner.sessions() as session:
+        row = session.get(CalendarConnectionState, two_calendars["google"])
+        assert row is not None
+        assert row.error_reason == reason[:60]
