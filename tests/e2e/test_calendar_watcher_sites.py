@@ -12,6 +12,7 @@ from processor.meetings.connection_changes import CONNECTION_EVENT_TYPE
 from processor.store import sites
 from processor.store.models import Event
 from tests.fixtures.servers import wait_until
+from tests.support.calendar_poison import poison
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SITES = 200
@@ -22,9 +23,7 @@ def test_two_hundred_sites_are_all_polled_though_one_fails_in_a_way_nobody_fores
 ) -> None:
     seeded = fake_wix.seed_sites(SITES)
     poisoned = seeded[3]  # early in install order: the old single task stopped there
-    connection_id = poisoned.hosts[0].connection_id
-    assert connection_id is not None
-    fake_wix.site(poisoned.instance_id).set_connection_status(connection_id, "ERROR", "UNFORESEEN_" * 8)
+    poison(fake_wix, poisoned)
     pipeline = make_pipeline(
         WIX_APP_ID=fake_wix.app_id,
         WIX_APP_SECRET=fake_wix.app_secret,

@@ -22,6 +22,7 @@ from processor.queue import make_celery
 from processor.store import event_queries, sites
 from processor.store.db import Sessions, utcnow
 from tests.fixtures.servers import wait_until
+from tests.support.calendar_poison import poison
 from workers.calendar_watcher import WATCH_CALENDAR_SITE_TASK, fan_out_site_polls, watch_calendars
 from workers.wiring import Deps
 
@@ -105,13 +106,6 @@ def _install(sessions: Sessions, seeded: list[SeededSite]) -> None:
         sites.upsert_site(sessions, site.instance_id, now=T0 + timedelta(seconds=number))
 
 
-def _poison(fake_wix: FakeWix, site: SeededSite) -> None:
-    """A listing our store cannot take (an error reason longer than its column: PostgreSQL refuses it)."""
-    connection_id = site.hosts[0].connection_id
-    assert connection_id is not None
-    fake_wix.site(site.instance_id).set_connection_status(connection_id, "ERROR", "UNFORESEEN_" * 8)
-
-
 @pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 def test_two_watchers_seeing_a_new_connection_at_once_record_it_once(sessions: Sessions) -> None:
     connection = {"id": "conn-new", "status": "SYNCED", "scheduleId": "schedule-1", "providerId": "google"}
@@ -169,7 +163,7 @@ def test_a_site_failing_with_an_error_that_is_not_wixs_does_not_stop_the_others(
     deps = _app_mode_deps(fake_wix, sessions, tmp_path)
     seeded = fake_wix.seed_sites(5)
     _install(sessions, seeded)
-    _poison(fake_wix, seeded[1])
+    poison(fake_wix, seeded[1])
 
     new_ids = watch_calendars(deps, make_celery(deps.settings))
 
