@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from processor.config import Settings
 from processor.store.db import Sessions, session_scope, upsert_insert
@@ -20,9 +21,8 @@ def upsert_site(sessions: Sessions, instance_id: str, *, now: datetime, **fields
     if unknown:
         raise TypeError(f"unknown site fields: {sorted(unknown)}")
     with session_scope(sessions) as session:
-        site = session.get(Site, instance_id)
+        site = _new_or_locked(session, instance_id, status="installed", installed_at=now, **fields)
         if site is None:
-            session.add(Site(instance_id=instance_id, status="installed", installed_at=now, **fields))
             return True
         changed = site.status != "installed"
         if changed:
@@ -38,14 +38,33 @@ def mark_site_removed(sessions: Sessions, instance_id: str, *, now: datetime) ->
     """Mark the site removed (the watcher stops) and drop its cached tokens; True if it changed."""
     with session_scope(sessions) as session:
         session.execute(delete(WixToken).where(WixToken.instance_id == instance_id))
-        site = session.get(Site, instance_id)
+        site = _new_or_locked(session, instance_id, status="removed", installed_at=now, removed_at=now)
         if site is None:
-            session.add(Site(instance_id=instance_id, status="removed", installed_at=now, removed_at=now))
             return True
         if site.status == "removed":
             return False
         site.status, site.removed_at = "removed", now
         return True
+
+
+def _new_or_locked(session: Session, instance_id: str, **values: Any) -> Site | None:
+    """Insert the site with `values` (None: this call inserted it), else its row, locked.
+
+    An upsert, not a read then an add: two provisioning events of a new site at once (an install
+    and its retry, or a removal delivered twice) would both read nothing and both insert. The second
+    waits for the first's commit (PostgreSQL; SQLite serializes its writers), inserts nothing and
+    gets the first's row to compare with."""
+    inserted = session.execute(
+        upsert_insert(session, Site)
+        .values(instance_id=instance_id, **values)
+        .on_conflict_do_nothing(index_elements=["instance_id"])
+        .returning(Site.instance_id)
+    ).scalar_one_or_none()
+    if inserted is not None:
+        return None
+    site = session.get(Site, instance_id, with_for_update=True, populate_existing=True)
+    assert site is not None  # inserted by the one we waited for; sites are never deleted
+    return site
 
 
 def get_site(sessions: Sessions, instance_id: str) -> Site | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from processor.config import load_settings
 from processor.meetings import connection_changes
@@ -32,6 +35,51 @@ def test_a_repeated_install_changes_nothing(sessions: Sessions) -> None:
     site = sites.get_site(sessions, SITE)
     assert site is not None
     assert (site.status, site.installed_at, site.schedule_id) == ("installed", T0, "s")
+
+
+def _at_once(count: int, action: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
+    """`action` in `count` threads released together: what each returned, and what any raised."""
+    barrier, results, errors = threading.Barrier(count), [], []
+
+    def go() -> None:
+        barrier.wait(timeout=10)
+        try:
+            results.append(action())
+        except BaseException as exc:  # reported to the test, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results, errors
+
+
+def test_a_new_site_installed_by_several_events_at_once_is_one_row_and_none_fails(
+    sessions: Sessions,
+) -> None:
+    results, errors = _at_once(
+        4, lambda: sites.upsert_site(sessions, SITE, now=T0, meetings_service_id="svc")
+    )
+
+    assert errors == []
+    assert results.count(True) == 1
+    site = sites.get_site(sessions, SITE)
+    assert site is not None
+    assert (site.status, site.meetings_service_id) == ("installed", "svc")
+
+
+def test_a_site_never_seen_removed_by_several_events_at_once_is_one_row_and_none_fails(
+    sessions: Sessions,
+) -> None:
+    results, errors = _at_once(4, lambda: sites.mark_site_removed(sessions, SITE, now=T0))
+
+    assert errors == []
+    assert results.count(True) == 1
+    site = sites.get_site(sessions, SITE)
+    assert site is not None
+    assert site.status == "removed"
 
 
 def test_removal_stops_serving_the_site_and_drops_its_token(sessions: Sessions) -> None:
