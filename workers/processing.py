@@ -67,7 +67,7 @@ def run(event_id: int, deps: Deps) -> str | None:
             recorded=finished,
         )
         if status is EventStatus.DEAD and finished:
-            _alert_dead(deps, event_id, event, reason or "")
+            _alert_dead(deps, claim, event, reason or "")
         delivery.deliver_recorded(deps, event_id)  # the attempt's emails and alerts, its outcome written
         return outcome
 
@@ -163,33 +163,31 @@ def _defer(deps: Deps, claimed: inbox.Claim, reason: str, until: datetime) -> st
 
 
 def _alert_lost_every_attempt(deps: Deps, lost: inbox.GaveUp) -> None:
-    """Record the ops alert of an event whose every attempt lost its worker, once per death (the key
-    names the attempt count, so a replay that dies again alerts again), and send it."""
-    reason = LOST_REASON
-    log.error("event.dead", event_id=lost.event_id, reason=reason, attempts=lost.attempts)
-    try:
-        deps.outbox(lost.event_id).alert(
-            f"ops:event_dead:{lost.event_id}:{lost.attempts}",
-            "event.dead",
-            f"Event {lost.event_id} ({lost.event_type}) is dead: {reason} ({lost.attempts} attempts)",
-            {
-                "event_id": str(lost.event_id),
-                "event_type": lost.event_type,
-                "entity_id": lost.entity_id or "-",
-            },
-        )
-    except Exception as exc:  # the store failed: the event is dead all the same, the log line says so
-        log.warning("ops.alert_failed", event_id=lost.event_id, error=type(exc).__name__)
+    """An event whose every attempt lost its worker: its dead alert, recorded and sent."""
+    log.error("event.dead", event_id=lost.event_id, reason=LOST_REASON, attempts=lost.attempts)
+    reason = f"{LOST_REASON} ({lost.attempts} attempts)"
+    _record_dead_alert(deps, lost.event_id, lost.event_type, lost.entity_id, reason, lost.attempts)
     delivery.deliver_recorded(deps, lost.event_id)
 
 
-def _alert_dead(deps: Deps, event_id: int, event: WixEvent, reason: str) -> None:
+def _alert_dead(deps: Deps, claim: inbox.Claim, event: WixEvent, reason: str) -> None:
+    """An event its last attempt left dead: its alert, recorded (the attempt's delivery sends it)."""
     log.error("event.dead", reason=reason)
+    _record_dead_alert(deps, claim.event_id, event.event_type, event.entity_id, reason, claim.attempt_number)
+
+
+def _record_dead_alert(
+    deps: Deps, event_id: int, event_type: str, entity_id: str | None, reason: str, attempts: int
+) -> None:
+    """Record the `event.dead` ops alert in the outbox, once per death: the key names the attempt
+    count, so a replay that dies again alerts again. Delivery posts it and retries it while the
+    webhook is down, as every alert (it used to be posted here once, and lost with a failed post)."""
     try:
-        deps.ops().alert(
+        deps.outbox(event_id).alert(
+            f"ops:event_dead:{event_id}:{attempts}",
             "event.dead",
-            f"Event {event_id} ({event.event_type}) is dead: {reason}",
-            {"event_id": str(event_id), "event_type": event.event_type, "entity_id": event.entity_id or "-"},
+            f"Event {event_id} ({event_type}) is dead: {reason}",
+            {"event_id": str(event_id), "event_type": event_type, "entity_id": entity_id or "-"},
         )
-    except Exception as exc:  # an alert must never fail processing
-        log.warning("ops.alert_failed", error=type(exc).__name__)
+    except Exception as exc:  # the store failed: the event is dead all the same, the log line says so
+        log.warning("ops.alert_failed", event_id=event_id, error=type(exc).__name__)

@@ -128,11 +128,35 @@ def test_a_refund_wix_refuses_still_alerts_ops_and_goes_dead_and_the_host_hears_
     assert [n["kind"] for n in runner.shown(event_id)["notifications"]] == [
         "booking_canceled",
         "refund.failed",
+        "event.dead",
     ]
     texts = sorted(post["text"].split("]")[0] for post in ops_hook.wait_for(2))
     assert texts == ["[event.dead", "[refund.failed"]
     (message,) = smtp_sink.wait_for(1)
     assert message["Subject"].startswith("Booking canceled")
+
+
+def test_the_dead_alert_waits_in_the_outbox_while_the_ops_webhook_is_down_and_arrives_once(
+    flow_runner, fake_wix: FakeWix, ops_hook
+) -> None:
+    runner = flow_runner(REFUND_POLICY="always")
+    booking = _paid_booking(fake_wix)
+    fake_wix.fail_next(REFUND_PATH, status=400)
+    ops_hook.status = 503
+    event_id, _ = runner.event(CANCELED, entity_id=booking["id"], body=_canceled(booking))
+
+    outcome = runner.process(event_id)  # the attempt's own try of its alerts meets the 503
+    refused = len(ops_hook.posts)
+    ops_hook.status = 200
+    runner.deliver(event_id)  # the retry, as the sweep's delivery task makes it
+    runner.deliver(event_id)
+
+    assert outcome == "dead"
+    assert refused == 2
+    delivered = sorted(post["text"].split("]")[0] for post in ops_hook.posts[refused:])
+    assert delivered == ["[event.dead", "[refund.failed"]
+    kinds = {n["kind"]: n["status"] for n in runner.shown(event_id)["notifications"]}
+    assert (kinds["event.dead"], kinds["refund.failed"]) == ("sent", "sent")
 
 
 def test_the_same_cancellation_again_sends_nothing_twice_and_re_arms_what_failed(
