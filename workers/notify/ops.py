@@ -1,4 +1,4 @@
-"""Ops alerts: one structured log line always, and a Slack-compatible webhook post when set.
+"""Ops alerts: a Slack-compatible webhook post (the outbox logs each alert when it is raised).
 
 Callers pass ids only (event, booking, service, connection ids, statuses) in `fields`:
 never names, email addresses or phone numbers. Alerts land in a shared channel and in logs.
@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import httpx
-import structlog
 
 from processor.config import Settings
-
-log = structlog.get_logger(__name__)
 
 OPS_TIMEOUT_SECONDS = 5.0
 
@@ -28,8 +25,8 @@ class OpsAlertError(Exception):
 
 
 class OpsAlerts:
-    """Posts alerts to OPS_WEBHOOK_URL: `post` raises OpsAlertError (the outbox retries it), `alert`
-    logs and never raises (callers need no try)."""
+    """Posts alerts to OPS_WEBHOOK_URL: `post` raises OpsAlertError, and the outbox's delivery retries
+    it (every alert is recorded in the outbox first: workers/flows/shared.py, `Outbox.alert`)."""
 
     def __init__(
         self,
@@ -52,25 +49,9 @@ class OpsAlerts:
         """True when OPS_WEBHOOK_URL is set (else alerts are log lines only)."""
         return bool(self.webhook_url)
 
-    def alert(self, kind: str, text: str, fields: Mapping[str, str] | None = None) -> bool:
-        """Log `ops.alert` and post it; True when the webhook accepted it. Fields: ids only."""
-        fields = {str(key): str(value) for key, value in (fields or {}).items()}
-        log.warning("ops.alert", kind=kind, text=text, fields=fields)
-        if not self.webhook_url:
-            return False
-        try:
-            self.post(kind, text, fields)
-        except OpsAlertError as exc:  # an alert must never fail the flow that raised it
-            if exc.status is not None:
-                log.error("ops.alert_failed", kind=kind, status=exc.status)
-            else:
-                log.error("ops.alert_failed", kind=kind, error=exc.error)
-            return False
-        return True
-
     def post(self, kind: str, text: str, fields: Mapping[str, str] | None = None) -> None:
-        """Post one alert to the webhook, or raise OpsAlertError (no log line: `alert` or the outbox
-        wrote it when the alert was raised)."""
+        """Post one alert to the webhook, or raise OpsAlertError (no log line: the outbox wrote
+        `ops.alert` when the alert was raised)."""
         if not self.webhook_url:
             raise OpsAlertError("OPS_WEBHOOK_URL is not set")
         fields = {str(key): str(value) for key, value in (fields or {}).items()}
