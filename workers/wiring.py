@@ -14,11 +14,10 @@ from processor.config import Settings
 from processor.queue import publish, publish_later
 from processor.store.db import Sessions, make_engine, make_sessions, utcnow
 from processor.store.ledger import Ledger
-from processor.store.rate_limits import StoreBudgets
 from processor.store.tokens import StoreTokenCache
 from processor.wix.client import WixClient, make_wix_client
 from processor.wix.limiter import SharedLimiter, SiteLimiter, Take
-from processor.wix.redis_limits import RedisBudgets
+from processor.wix_budgets import shared_budgets
 from processor.wix_event import WixEvent
 from workers.courier import Courier
 from workers.flows.shared import Outbox
@@ -97,7 +96,7 @@ class Deps:
 
     def wix(self, instance_id: str | None) -> WixClient:
         """A Wix client for the event's site (tokens shared through the store, the rate limit
-        through Redis or the store: processor/wix/shared_limits.py)."""
+        through Redis or the store: processor/wix_budgets.py)."""
         with self._lock:
             if instance_id not in self._wix:
                 self._wix[instance_id] = make_wix_client(
@@ -109,14 +108,10 @@ class Deps:
             return self._wix[instance_id]
 
     def _limiters(self) -> Callable[[str], SiteLimiter]:
-        """Each site's Wix budget, shared by every worker process: in Redis when the broker is
-        Redis, else in the store (call with self._lock held)."""
+        """Each site's Wix budget, shared by every process (processor/wix_budgets.py; call with
+        self._lock held)."""
         if self._budgets is None:
-            broker = self.settings.celery_broker_url
-            if broker.startswith(("redis://", "rediss://")):
-                self._budgets = RedisBudgets(broker).take
-            else:
-                self._budgets = StoreBudgets(self.sessions).take
+            self._budgets = shared_budgets(self.settings, self.sessions)
         take = self._budgets
         return lambda site_key: SharedLimiter(site_key, take)
 

@@ -19,6 +19,7 @@ from processor.store.db import Sessions, utcnow
 from processor.store.tokens import StoreTokenCache
 from processor.web.context import current_doorbell, current_settings
 from processor.wix import WixError, WixNotConfiguredError, make_wix_client
+from processor.wix_budgets import shared_limiters
 
 bp = Blueprint("calendars_page", __name__, template_folder="templates")
 log = structlog.get_logger(__name__)
@@ -136,7 +137,10 @@ def calendar_connected() -> Response:
         log.warning("calendar_return.no_connection_id", remote=request.remote_addr)
         return _page(400, "This link is incomplete", NOT_FOUND[1])
     try:
-        wix = make_wix_client(settings, state.instance_id, StoreTokenCache(sessions))
+        limiters = shared_limiters(settings, sessions)  # the workers' budget of the site, not one beside it
+        wix = make_wix_client(
+            settings, state.instance_id, StoreTokenCache(sessions), limiter_factory=limiters
+        )
         accepted = accept_oauth_return(wix, sessions, state, connection_id, now)
     except OAuthReturnRefusedError as refusal:
         return _refused(refusal)

@@ -17,6 +17,7 @@ from processor.web.console.blueprint import bp
 from processor.web.console.pages import page
 from processor.web.context import current_settings, short_session
 from processor.wix import WixError, WixNotConfiguredError, make_wix_client
+from processor.wix_budgets import shared_limiters
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +57,9 @@ def activate_link(service_id: str) -> ResponseReturnValue:
     sessions: Sessions = current_app.extensions["sessions"]
     instance_id = request.form.get("instance_id") or None
     try:
-        wix = make_wix_client(current_settings(), instance_id, StoreTokenCache(sessions))
+        settings = current_settings()
+        limiters = shared_limiters(settings, sessions)  # the workers' budget of the site, not one beside it
+        wix = make_wix_client(settings, instance_id, StoreTokenCache(sessions), limiter_factory=limiters)
         link, changed = set_link_active(wix, sessions, service_id, instance_id=instance_id or "", active=True)
     except (MeetingsError, WixError, WixNotConfiguredError) as exc:
         log.warning("console.link_activate_failed", service_id=service_id, error=type(exc).__name__)
