@@ -2,10 +2,9 @@
 
 Flows record; delivery (the first try by the worker's courier or the attempt itself, then the
 `deliver_notifications` task's retries) claims a batch with one conditional update, sends each and
-marks it. The
-broker is only a doorbell here too: `lease_due` picks what is due (retries, tries that were not
-made, claims of a dead worker) and the sweep publishes it, so a lost try delays a notification but
-never loses it.
+marks it. The broker is only a doorbell here too: `lease_due` picks what is due (retries, tries that
+were not made, claims of a dead worker) and the sweep publishes it, so a lost try delays a
+notification but never loses it. The hot path's statements are in notification_sql.py.
 """
 
 from __future__ import annotations
@@ -15,95 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import (
-    BigInteger,
-    Engine,
-    Executable,
-    and_,
-    any_,
-    bindparam,
-    cast,
-    exists,
-    or_,
-    select,
-    union_all,
-    update,
-)
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from processor.store.db import Sessions, autocommit, dialect_insert, session_scope
+from processor.store import notification_sql as sql
+from processor.store.db import Sessions, autocommit, session_scope
 from processor.store.driver import run_alone
-from processor.store.models import Notification, NotificationStatus, PurgedNotice
+from processor.store.models import Notification, NotificationStatus
 
 N = NotificationStatus
-
-# The statements of the hot path (record, claim, mark), built once per process and run on Core
-# connections: a refund flow records three emails and delivery claims and marks each, and building
-# ORM statements and sessions for them cost more CPU than running them (bench/README.md).
-_C = Notification.__table__.c
-_FIND_BY_KEY = select(Notification.id, Notification.event_id, Notification.status).where(
-    Notification.key == bindparam("k")
-)
-_CLAIMED_COLUMNS = (
-    Notification.id,
-    Notification.event_id,
-    Notification.channel,
-    Notification.kind,
-    Notification.recipient_role,
-    Notification.booking_id,
-    Notification.attempts,
-    Notification.message,
-)
-_CLAIM_SET = dict(
-    status=N.SENDING.value,
-    claimed_at=bindparam("now", type_=_C.claimed_at.type),
-    updated_at=bindparam("now", type_=_C.updated_at.type),
-    attempts=Notification.attempts + 1,
-)
-_claims: dict[str, Executable] = {}
-
-
-def _claim_many_statement(dialect: str) -> Executable:
-    """`pending` → `sending` of the ids given, RETURNING what delivery needs (built once per dialect):
-    `= ANY(array)` on PostgreSQL (one SQL for any number of ids, sent on the driver: driver.py),
-    an expanding IN elsewhere."""
-    if dialect not in _claims:
-        chosen = (
-            Notification.id == any_(bindparam("nids", type_=postgresql.ARRAY(BigInteger)))
-            if dialect == "postgresql"
-            else Notification.id.in_(bindparam("nids", expanding=True))
-        )
-        _claims[dialect] = (
-            update(Notification)
-            .where(chosen, Notification.status == N.PENDING.value)
-            .values(_CLAIM_SET)
-            .returning(*_CLAIMED_COLUMNS)
-        )
-    return _claims[dialect]
-
-
-# Claimed ones a run will not send now (the SMTP server is down): pending again, the attempt not counted.
-_UNCLAIM = (
-    update(Notification)
-    .where(
-        Notification.id.in_(bindparam("nids", expanding=True)),
-        Notification.status == N.SENDING.value,
-        Notification.claimed_at == bindparam("claimed", type_=_C.claimed_at.type),
-    )
-    .values(
-        status=N.PENDING.value,
-        claimed_at=None,
-        attempts=Notification.attempts - 1,
-        next_attempt_at=bindparam("due", type_=_C.next_attempt_at.type),
-        updated_at=bindparam("now", type_=_C.updated_at.type),
-    )
-)
-# An email key whose event the purge deleted (processor/store/purged_notices.py) is not recorded again.
-_PURGED_BY_KEY = select(PurgedNotice.event_id, PurgedNotice.status).where(PurgedNotice.key == bindparam("k"))
-_inserts: dict[str, Executable] = {}
-_email_inserts: dict[tuple[str, int], Executable] = {}
-_finishes: dict[tuple[str, ...], Executable] = {}
 
 
 def _engine(sessions: Sessions) -> Engine:
@@ -111,62 +30,6 @@ def _engine(sessions: Sessions) -> Engine:
     if not isinstance(bind, Engine):
         raise TypeError("the outbox needs sessions bound to an Engine")
     return bind
-
-
-def _insert(dialect: str) -> Executable:
-    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, for this dialect (built once)."""
-    if dialect not in _inserts:
-        insert = dialect_insert(dialect)
-        _inserts[dialect] = (
-            insert(Notification).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
-        )
-    return _inserts[dialect]
-
-
-_RECORDED = (
-    "event_id", "key", "channel", "kind", "recipient_role", "status", "attempts", "last_error",
-    "next_attempt_at", "created_at", "updated_at", "booking_id", "message",
-)  # fmt: skip
-
-
-def _emails_insert(dialect: str, count: int) -> Executable:
-    """INSERT … SELECT the values of `count` emails, each WHERE its key was not purged, ON CONFLICT
-    (key) DO NOTHING RETURNING id, key: the emails of one decision recorded in one statement (built
-    once per dialect and count; row i's values are bound as `<column>_<i>`). PostgreSQL is told each
-    value's type with a CAST (a NULL in a SELECT list is text to it); SQLite would cast by name
-    affinity (JSON to a number), so there the bound types only convert the values."""
-    if (dialect, count) not in _email_inserts:
-        typed = dialect == "postgresql"
-        rows = []
-        for i in range(count):
-            params = {name: bindparam(f"{name}_{i}", type_=_C[name].type) for name in _RECORDED}
-            values = [(cast(p, _C[n].type) if typed else p).label(n) for n, p in params.items()]
-            not_purged = ~exists().where(PurgedNotice.key == params["key"])
-            rows.append(select(*values).where(not_purged))
-        chosen = rows[0] if count == 1 else union_all(*rows)
-        _email_inserts[dialect, count] = (
-            dialect_insert(dialect)(Notification)
-            .from_select(list(_RECORDED), chosen)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Notification.id, Notification.key)
-        )
-    return _email_inserts[dialect, count]
-
-
-def _finish_statement(names: tuple[str, ...]) -> Executable:
-    """UPDATE of a claimed notification setting `names` (built once per set of names)."""
-    if names not in _finishes:
-        values = {name: bindparam(f"new_{name}", type_=_C[name].type) for name in names}
-        _finishes[names] = (
-            update(Notification)
-            .where(
-                Notification.id == bindparam("nid"),
-                Notification.status == N.SENDING.value,
-                Notification.claimed_at == bindparam("claimed", type_=_C.claimed_at.type),
-            )
-            .values(values)
-        )
-    return _finishes[names]
 
 
 @dataclass(frozen=True)
@@ -218,7 +81,7 @@ def record(
     if new.channel == "email":
         return record_emails(sessions, event_id, [new], now=now, rearm_failed=rearm_failed)[0]
     engine, values = _engine(sessions), _values(event_id, new, now)
-    new_id = run_alone(engine, _insert(engine.dialect.name), values).scalar()
+    new_id = run_alone(engine, sql.insert_ignoring_key(engine.dialect.name), values).scalar()
     if new_id is not None:
         return Recorded(new_id, event_id, values["status"], "recorded")
     return _there_already(sessions, new, now=now, rearm_failed=rearm_failed)
@@ -245,7 +108,7 @@ def record_emails(
     # Inserted in key order: two batches sharing keys wait for each other, never deadlock.
     in_order = sorted(rows, key=lambda row: row["key"])
     params = {f"{name}_{i}": value for i, row in enumerate(in_order) for name, value in row.items()}
-    statement = _emails_insert(engine.dialect.name, len(rows))
+    statement = sql.emails_insert(engine.dialect.name, len(rows))
     inserted = {key: new_id for new_id, key in run_alone(engine, statement, params).rows}
     return [
         Recorded(inserted[new.key], event_id, row["status"], "recorded")
@@ -280,9 +143,9 @@ def _there_already(
 ) -> Recorded:
     """The key was not inserted: what is under it (or what its purged event left), a `failed` one re-armed."""
     with autocommit(_engine(sessions)) as conn:  # the rarer path, on Core
-        if new.channel == "email" and (purged := conn.execute(_PURGED_BY_KEY, {"k": new.key}).first()):
+        if new.channel == "email" and (purged := conn.execute(sql.PURGED_BY_KEY, {"k": new.key}).first()):
             return Recorded(0, purged.event_id, purged.status, "exists")
-        found_id, found_event, found_status = conn.execute(_FIND_BY_KEY, {"k": new.key}).one()
+        found_id, found_event, found_status = conn.execute(sql.FIND_BY_KEY, {"k": new.key}).one()
     failed = rearm_failed and found_status == N.FAILED and new.skipped_because is None
     if failed and rearm(sessions, found_id, now=now, message=new.message):
         return Recorded(found_id, found_event, N.PENDING.value, "rearmed")
@@ -371,7 +234,7 @@ def claim_many(sessions: Sessions, notification_ids: Sequence[int], *, now: date
     if not notification_ids:
         return []
     engine = _engine(sessions)
-    statement = _claim_many_statement(engine.dialect.name)
+    statement = sql.claim_many_statement(engine.dialect.name)
     rows = run_alone(engine, statement, {"nids": list(notification_ids), "now": now}).rows
     by_id = {}
     for nid, event_id, channel, kind, role, booking_id, attempts, message in rows:
@@ -389,7 +252,7 @@ def unclaim(sessions: Sessions, claimed: Sequence[Claimed], *, due_at: datetime,
         by_claim.setdefault(c.claimed_at, []).append(c.id)
     with autocommit(_engine(sessions)) as conn:
         for claimed_at, ids in by_claim.items():
-            conn.execute(_UNCLAIM, {"nids": ids, "claimed": claimed_at, "due": due_at, "now": now})
+            conn.execute(sql.UNCLAIM, {"nids": ids, "claimed": claimed_at, "due": due_at, "now": now})
 
 
 def mark_sent(sessions: Sessions, claimed: Claimed, *, now: datetime) -> bool:
@@ -424,7 +287,7 @@ def _finish(
     params = {f"new_{name}": values[name] for name in names}
     ran = run_alone(
         _engine(sessions),
-        _finish_statement(names),
+        sql.finish_statement(names),
         {"nid": claimed.id, "claimed": claimed.claimed_at, **params},
     )
     return ran.rowcount == 1
