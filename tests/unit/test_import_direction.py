@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "processor.meetings",
             "processor.replay",
+            "processor.wix_budgets",  # picks the store's or Redis's budget: above both adapters
             "processor.event_filters",
             "workers.flows",
             "workers.retry_policy",
