@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
@@ -15,6 +13,7 @@ from processor.store.db import Sessions, make_engine, make_sessions, utcnow
 from processor.store.models import Event, Notification
 from processor.store.notifications import NewNotification
 from processor.wix_event import WixEvent
+from tests.support.concurrency import at_once
 
 LEASE = timedelta(minutes=10)
 
@@ -39,22 +38,6 @@ def _email(key: str = "email:b-1:invitation") -> NewNotification:
     return NewNotification(key, "email", "booking_created", "host", message, booking_id="b-1")
 
 
-def _at_once(count: int, action: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = []
-
-    def go() -> None:
-        barrier.wait(timeout=10)
-        results.append(action())
-
-    threads = [threading.Thread(target=go) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def _row(sessions: Sessions, notification_id: int) -> Notification:
     with sessions() as session:
         row = session.get(Notification, notification_id)
@@ -63,7 +46,7 @@ def _row(sessions: Sessions, notification_id: int) -> Notification:
 
 
 def test_a_key_recorded_by_several_workers_at_once_is_one_notification(sessions, event_id) -> None:
-    results = _at_once(6, lambda: notifications.record(sessions, event_id, _email(), now=utcnow()))
+    results = at_once(6, lambda: notifications.record(sessions, event_id, _email(), now=utcnow()))
 
     assert sorted(r.outcome for r in results) == ["exists"] * 5 + ["recorded"]
     assert len({r.id for r in results}) == 1
@@ -94,7 +77,7 @@ def test_batches_sharing_keys_recorded_at_once_in_opposite_orders_record_each_on
     keys = [f"email:b-1:{n}" for n in range(3)]
     forward = [_email(key) for key in keys]
     orders = iter([forward, forward[::-1]] * 3)
-    results = _at_once(6, lambda: notifications.record_emails(sessions, event_id, next(orders), now=utcnow()))
+    results = at_once(6, lambda: notifications.record_emails(sessions, event_id, next(orders), now=utcnow()))
 
     assert len(results) == 6
     by_key: dict[int, set[str]] = {}
@@ -119,7 +102,7 @@ def test_record_emails_takes_emails_only_each_key_once(sessions, event_id) -> No
 def test_one_run_claims_a_notification_and_sending_drops_its_message(sessions, event_id) -> None:
     recorded = notifications.record(sessions, event_id, _email(), now=utcnow())
 
-    claims = _at_once(4, lambda: notifications.claim(sessions, recorded.id, now=utcnow()))
+    claims = at_once(4, lambda: notifications.claim(sessions, recorded.id, now=utcnow()))
     (claimed,) = [c for c in claims if c is not None]
     marked = notifications.mark_sent(sessions, claimed, now=utcnow())
 
@@ -141,7 +124,7 @@ def test_runs_claiming_a_batch_at_once_share_it_out_and_unclaimed_ones_are_due_a
     ]
     notifications.mark_sent(sessions, notifications.claim(sessions, ids[1], now=utcnow()), now=utcnow())
 
-    batches = _at_once(4, lambda: notifications.claim_many(sessions, list(reversed(ids)), now=utcnow()))
+    batches = at_once(4, lambda: notifications.claim_many(sessions, list(reversed(ids)), now=utcnow()))
     (batch,) = [b for b in batches if b]
     later = utcnow() + timedelta(minutes=1)
     notifications.unclaim(sessions, batch[1:], due_at=later, now=utcnow())
@@ -162,7 +145,7 @@ def test_two_sweeps_lease_disjoint_sets_and_a_leased_one_is_not_leased_again(ses
     ]
     now = utcnow()
 
-    leases = _at_once(2, lambda: notifications.lease_due(sessions, now=now, lease=LEASE, stale_after=LEASE))
+    leases = at_once(2, lambda: notifications.lease_due(sessions, now=now, lease=LEASE, stale_after=LEASE))
     again = notifications.lease_due(sessions, now=now, lease=LEASE, stale_after=LEASE)
 
     assert sorted(leases[0] + leases[1]) == sorted(ids)

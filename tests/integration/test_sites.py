@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from processor.config import load_settings
 from processor.meetings import connection_changes
 from processor.store import connections, event_json, event_queries, sites
 from processor.store.db import Sessions
 from processor.store.tokens import StoreTokenCache
+from tests.support.concurrency import at_once
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SITE = "site-1"
@@ -37,33 +35,12 @@ def test_a_repeated_install_changes_nothing(sessions: Sessions) -> None:
     assert (site.status, site.installed_at, site.schedule_id) == ("installed", T0, "s")
 
 
-def _at_once(count: int, action: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
-    """`action` in `count` threads released together: what each returned, and what any raised."""
-    barrier, results, errors = threading.Barrier(count), [], []
-
-    def go() -> None:
-        barrier.wait(timeout=10)
-        try:
-            results.append(action())
-        except BaseException as exc:  # reported to the test, not lost in the thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=go) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results, errors
-
-
 def test_a_new_site_installed_by_several_events_at_once_is_one_row_and_none_fails(
     sessions: Sessions,
 ) -> None:
-    results, errors = _at_once(
-        4, lambda: sites.upsert_site(sessions, SITE, now=T0, meetings_service_id="svc")
-    )
+    # none raises (at_once raises what a thread raised)
+    results = at_once(4, lambda: sites.upsert_site(sessions, SITE, now=T0, meetings_service_id="svc"))
 
-    assert errors == []
     assert results.count(True) == 1
     site = sites.get_site(sessions, SITE)
     assert site is not None
@@ -73,9 +50,8 @@ def test_a_new_site_installed_by_several_events_at_once_is_one_row_and_none_fail
 def test_a_site_never_seen_removed_by_several_events_at_once_is_one_row_and_none_fails(
     sessions: Sessions,
 ) -> None:
-    results, errors = _at_once(4, lambda: sites.mark_site_removed(sessions, SITE, now=T0))
+    results = at_once(4, lambda: sites.mark_site_removed(sessions, SITE, now=T0))  # none raises
 
-    assert errors == []
     assert results.count(True) == 1
     site = sites.get_site(sessions, SITE)
     assert site is not None
