@@ -21,7 +21,7 @@ _redis: dict[str, RedisBudgets] = {}
 _lock = threading.Lock()
 
 
-def shared_budgets(settings: Settings, sessions: Sessions) -> Take:
+def _shared_take(settings: Settings, sessions: Sessions) -> Take:
     """The `take` of the shared budgets: Redis's when CELERY_BROKER_URL is Redis, else the store's."""
     broker = settings.celery_broker_url
     if not broker.startswith(("redis://", "rediss://")):
@@ -34,5 +34,5 @@ def shared_budgets(settings: Settings, sessions: Sessions) -> Take:
 
 def shared_limiters(settings: Settings, sessions: Sessions) -> Callable[[str], SiteLimiter]:
     """`make_wix_client(limiter_factory=…)`: each site's limiter over the shared budgets."""
-    take = shared_budgets(settings, sessions)
+    take = _shared_take(settings, sessions)
     return lambda site_key: SharedLimiter(site_key, take)

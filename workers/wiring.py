@@ -16,8 +16,8 @@ from processor.store.db import Sessions, make_engine, make_sessions, utcnow
 from processor.store.ledger import Ledger
 from processor.store.tokens import StoreTokenCache
 from processor.wix.client import WixClient, make_wix_client
-from processor.wix.limiter import SharedLimiter, SiteLimiter, Take
-from processor.wix_budgets import shared_budgets
+from processor.wix.limiter import SiteLimiter
+from processor.wix_budgets import shared_limiters
 from processor.wix_event import WixEvent
 from workers.courier import Courier
 from workers.flows.shared import Outbox
@@ -49,7 +49,7 @@ class Deps:
     _outboxes: dict[int, Outbox] = field(default_factory=dict, repr=False)
     # The worker's threads share one Deps: what is built lazily is built under this lock, once.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _budgets: Take | None = field(default=None, repr=False)
+    _limiter_factory: Callable[[str], SiteLimiter] | None = field(default=None, repr=False)
     # The worker's delivery threads (workers/courier.py); None: each attempt delivers its own.
     courier: Courier | None = field(default=None, repr=False)
 
@@ -110,10 +110,9 @@ class Deps:
     def _limiters(self) -> Callable[[str], SiteLimiter]:
         """Each site's Wix budget, shared by every process (processor/wix_budgets.py; call with
         self._lock held)."""
-        if self._budgets is None:
-            self._budgets = shared_budgets(self.settings, self.sessions)
-        take = self._budgets
-        return lambda site_key: SharedLimiter(site_key, take)
+        if self._limiter_factory is None:
+            self._limiter_factory = shared_limiters(self.settings, self.sessions)
+        return self._limiter_factory
 
     def publish(self, event_ids: Sequence[int]) -> list[int]:
         """Send stored events to the workers; those the broker does not take, the sweep sends later."""
