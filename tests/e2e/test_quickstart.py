@@ -29,6 +29,12 @@ def _processes_working_in(folder: Path) -> list[int]:
     return found
 
 
+def _command_line(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+    return "?"
+
+
 def test_run_brings_up_the_processor_and_a_dev_event_travels_through_it(tmp_path, process_group):
     port = free_port()
     env = user_env(PORT=str(port))
@@ -69,11 +75,10 @@ def test_the_roles_stop_when_run_itself_is_killed(tmp_path, process_group):
     os.kill(run.popen.pid, signal.SIGKILL)  # no chance to stop its children itself
 
     try:
-        wait_until(
-            lambda: not _processes_working_in(tmp_path),
-            timeout=30,
-            message="a role outlived a killed run",
-        )
+        wait_until(lambda: not _processes_working_in(tmp_path), timeout=30, message="")
+    except AssertionError:  # which role, so that a rare failure under load says what to look at
+        left = {pid: _command_line(pid) for pid in _processes_working_in(tmp_path)}
+        raise AssertionError(f"a role outlived a killed run (after 30s): {left}") from None
     finally:
         for pid in _processes_working_in(tmp_path):  # only on failure: the orphans, by pid
             with contextlib.suppress(ProcessLookupError):
